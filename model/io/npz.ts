@@ -1,0 +1,149 @@
+/**
+ * NumPy `.npz` archives (zip files of `.npy` entries), as written by
+ * `numpy.savez[_compressed]` and Chainer's `serializers.save_npz`. Reading
+ * uses yauzl (a maintained zip reader that validates entry names and sizes);
+ * writing uses yazl.
+ */
+import { stat } from 'node:fs/promises';
+import yauzl from 'yauzl';
+import yazl from 'yazl';
+import { DeepPoseError } from '../../data/errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { encodeNpy, parseNpy, type NdArray } from './npy.js';
+
+/** The archive itself cannot be read (truncated, not a zip, bad entry). */
+export class NpzFormatError extends DeepPoseError {
+  constructor(message: string, cause?: unknown) {
+    super('E_NPZ_FORMAT', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+export interface NpzEntry {
+  /** Entry name without the `.npy` suffix, e.g. `predictor/conv1/W`. */
+  readonly key: string;
+  readonly compression: 'stored' | 'deflate';
+  readonly compressedBytes: number;
+  readonly array: NdArray;
+}
+
+/** Largest single entry we inflate (protects against zip bombs). */
+const MAX_ENTRY_BYTES = 4 * 1024 ** 3;
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err) reject(err);
+      else resolve(zip);
+    });
+  });
+}
+
+function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const size = entry.uncompressedSize;
+    if (size > MAX_ENTRY_BYTES) {
+      reject(new Error(`entry claims ${size} bytes, more than the ${MAX_ENTRY_BYTES}-byte limit`));
+      return;
+    }
+    zip.openReadStream(entry, (err, stream) => {
+      if (err) return reject(err);
+      // Preallocate and copy chunks in: a 150 MB weight is never held twice.
+      const out = Buffer.allocUnsafe(size);
+      let off = 0;
+      stream.on('data', (chunk: Buffer) => {
+        if (off + chunk.length > size) {
+          stream.destroy(new Error(`entry holds more than the ${size} bytes its header declares`));
+          return;
+        }
+        chunk.copy(out, off);
+        off += chunk.length;
+      });
+      stream.on('error', reject);
+      stream.on('end', () => {
+        if (off !== size) reject(new Error(`entry holds ${off} bytes, its header declares ${size}`));
+        else resolve(out);
+      });
+    });
+  });
+}
+
+function describeZipError(err: unknown): string {
+  const msg = (err as Error)?.message ?? String(err);
+  if (/end of central directory record signature not found/i.test(msg)) {
+    return 'not a complete zip archive (no central directory: the file is truncated or is not an npz)';
+  }
+  if (/invalid relative path|absolute path/i.test(msg)) return `unsafe entry name (${msg})`;
+  return msg;
+}
+
+/**
+ * Reads every `.npy` entry of an npz. `filter` (on the key) skips entries
+ * without inflating them. Entries that are not `.npy` are reported as errors.
+ */
+export async function readNpzEntries(path: string, filter?: (key: string) => boolean): Promise<NpzEntry[]> {
+  const name = path;
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code) throw err;
+    throw new NpzFormatError(`${name}: ${describeZipError(err)}`, err);
+  }
+  const entries: NpzEntry[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (err: unknown) => reject(new NpzFormatError(`${name}: ${describeZipError(err)}`, err)));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        void (async () => {
+          const fileName = entry.fileName;
+          if (fileName.endsWith('/')) return zip.readEntry();
+          if (!fileName.endsWith('.npy')) {
+            throw new NpzFormatError(`${name}: entry ${JSON.stringify(fileName)} is not a .npy array`);
+          }
+          const key = fileName.slice(0, -4);
+          if (filter && !filter(key)) return zip.readEntry();
+          let buf: Buffer;
+          try {
+            buf = await readEntry(zip, entry);
+          } catch (err) {
+            throw new NpzFormatError(`${name}: entry ${fileName}: ${describeZipError(err)}`, err);
+          }
+          entries.push({
+            key,
+            compression: entry.compressionMethod === 0 ? 'stored' : 'deflate',
+            compressedBytes: entry.compressedSize,
+            array: parseNpy(buf, `${name}: ${fileName}`),
+          });
+          zip.readEntry();
+        })().catch(reject);
+      });
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+  return entries;
+}
+
+/** Reads an npz into a map from key (without `.npy`) to array. */
+export async function readNpz(path: string): Promise<Map<string, NdArray>> {
+  const st = await stat(path);
+  if (st.isDirectory()) throw new NpzFormatError(`${path}: is a directory, expected an npz file`);
+  return new Map((await readNpzEntries(path)).map((e) => [e.key, e.array]));
+}
+
+/**
+ * Writes arrays as an npz (atomically). `compress` deflates entries like
+ * `numpy.savez_compressed` / Chainer's `save_npz` default.
+ */
+export async function writeNpz(path: string, arrays: Iterable<readonly [string, NdArray]>, options: { compress?: boolean } = {}): Promise<void> {
+  const zip = new yazl.ZipFile();
+  const mtime = new Date(1980, 0, 1);
+  for (const [key, arr] of arrays) {
+    const buf = Buffer.concat(encodeNpy(arr));
+    zip.addBuffer(buf, `${key}.npy`, { compress: options.compress ?? true, mtime, mode: 0o100644 });
+  }
+  zip.end();
+  await writeFileAtomic(path, zip.outputStream as AsyncIterable<Uint8Array>);
+}
