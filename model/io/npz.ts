@@ -80,7 +80,11 @@ function describeZipError(err: unknown): string {
  * Reads every `.npy` entry of an npz. `filter` (on the key) skips entries
  * without inflating them. Entries that are not `.npy` are reported as errors.
  */
-export async function readNpzEntries(path: string, filter?: (key: string) => boolean): Promise<NpzEntry[]> {
+export async function readNpzEntries(
+  path: string,
+  filter?: (key: string) => boolean,
+  onSkip?: (key: string, uncompressedBytes: number) => void,
+): Promise<NpzEntry[]> {
   const name = path;
   let zip: yauzl.ZipFile;
   try {
@@ -102,7 +106,10 @@ export async function readNpzEntries(path: string, filter?: (key: string) => boo
             throw new NpzFormatError(`${name}: entry ${JSON.stringify(fileName)} is not a .npy array`);
           }
           const key = fileName.slice(0, -4);
-          if (filter && !filter(key)) return zip.readEntry();
+          if (filter && !filter(key)) {
+            onSkip?.(key, entry.uncompressedSize);
+            return zip.readEntry();
+          }
           let buf: Buffer;
           try {
             buf = await readEntry(zip, entry);

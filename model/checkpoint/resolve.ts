@@ -1,0 +1,106 @@
+/**
+ * Interprets a raw checkpoint: key layout, architecture and its widths, the
+ * map from model parameter to file key, keys it does not use (with why), and
+ * non-finite counts. Throws a named error for anything it cannot accept.
+ */
+import { formatShape } from '../../data/errors.js';
+import { ARCHITECTURES, recogniseArchitecture } from '../arch/index.js';
+import type { ArchDescription, ArchId, Architecture } from '../arch/types.js';
+import type { NdArray } from '../io/npy.js';
+import { MissingKeyError, ShapeMismatchError } from './errors.js';
+import { detectLayout, type LayoutInfo } from './layout.js';
+import { countNonFinite, type NonFiniteCount } from './nonfinite.js';
+import type { RawCheckpoint } from './read.js';
+
+export interface UnusedKey {
+  readonly key: string;
+  readonly reason: string;
+}
+
+export interface ResolvedCheckpoint {
+  readonly raw: RawCheckpoint;
+  readonly layout: LayoutInfo;
+  readonly arch: Architecture;
+  readonly desc: ArchDescription;
+  /** Model parameter (`conv1/W`) → file key (`predictor/conv1/W`), in forward order. */
+  readonly keyMap: Readonly<Record<string, string>>;
+  /** Model parameter → its array, as found in the file. */
+  readonly params: ReadonlyMap<string, NdArray>;
+  readonly unused: readonly UnusedKey[];
+  /** Counts for every float tensor the model uses. */
+  readonly nonFinite: readonly NonFiniteCount[];
+}
+
+export interface ResolveOptions {
+  readonly prefix?: string;
+  readonly arch?: ArchId;
+  readonly inputSize?: number;
+}
+
+/** Why a key outside the model's parameters is in the file. */
+function unusedReason(key: string, prefix: string): string {
+  if (key.startsWith('updater/optimizer:')) return 'optimizer state';
+  if (key.startsWith('updater/iterator:')) return 'iterator state';
+  if (key.startsWith('extension') || key.startsWith('stop_trigger')) return 'trainer extension state';
+  if (key.startsWith('updater/')) return 'updater state';
+  if (!key.startsWith(prefix)) return `outside the model prefix ${prefix || '(none)'}`;
+  return 'not a parameter of this architecture';
+}
+
+export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = {}): ResolvedCheckpoint {
+  const allKeys = [...raw.tensors.map((t) => t.key), ...raw.skipped.map((s) => s.key)];
+  const layout = detectLayout(allKeys, raw.path, options.prefix);
+  const byParam = new Map<string, { key: string; array: NdArray }>();
+  for (const t of raw.tensors) {
+    if (t.key.startsWith(layout.prefix)) byParam.set(t.key.slice(layout.prefix.length), { key: t.key, array: t.array });
+  }
+  for (const s of raw.skipped) {
+    if (s.key.startsWith(layout.prefix)) byParam.set(s.key.slice(layout.prefix.length), { key: s.key, array: { dtype: 'float32', shape: [], data: new Float32Array(0) } });
+  }
+  const names = new Set(byParam.keys());
+  const arch = options.arch ? ARCHITECTURES[options.arch] : recogniseArchitecture(names, raw.path);
+  const required = arch.required(names);
+  const missing = required.filter((p) => !names.has(p));
+  if (missing.length > 0) {
+    const first = `${layout.prefix}${missing[0]}`;
+    throw new MissingKeyError(
+      `${raw.path}: ${first}: missing (${arch.title} needs ${required.length} parameters, found ${required.length - missing.length}` +
+        `${missing.length > 1 ? `; also missing ${missing.slice(1, 5).map((m) => layout.prefix + m).join(', ')}${missing.length > 5 ? ', …' : ''}` : ''})`,
+    );
+  }
+  const shapes = new Map<string, readonly number[]>();
+  for (const p of required) {
+    const { key, array } = byParam.get(p)!;
+    if (array.dtype !== 'float32' && array.dtype !== 'float64' && array.dtype !== 'float16') {
+      throw new ShapeMismatchError(`${key}: expected a floating-point tensor, found dtype ${array.dtype} with shape ${formatShape(array.shape)}`);
+    }
+    shapes.set(p, array.shape);
+  }
+  let desc: ArchDescription;
+  try {
+    desc = arch.describe(shapes, options.inputSize ?? 220);
+  } catch (err) {
+    if (err instanceof ShapeMismatchError && layout.prefix) {
+      // Name the tensor as the file spells it.
+      throw new ShapeMismatchError(`${raw.path}: ${layout.prefix}${err.message}`);
+    }
+    if (err instanceof ShapeMismatchError) throw new ShapeMismatchError(`${raw.path}: ${err.message}`);
+    throw err;
+  }
+  const requiredSet = new Set(required);
+  const keyMap: Record<string, string> = {};
+  const params = new Map<string, NdArray>();
+  for (const p of desc.params) {
+    keyMap[p] = byParam.get(p)!.key;
+    params.set(p, byParam.get(p)!.array);
+  }
+  const unused: UnusedKey[] = [];
+  for (const k of allKeys) {
+    const inPrefix = k.startsWith(layout.prefix);
+    const param = inPrefix ? k.slice(layout.prefix.length) : undefined;
+    if (param !== undefined && requiredSet.has(param)) continue;
+    unused.push({ key: k, reason: (param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix) });
+  }
+  const nonFinite = desc.params.map((p) => countNonFinite(keyMap[p]!, params.get(p)!));
+  return { raw, layout, arch, desc, keyMap, params, unused, nonFinite };
+}

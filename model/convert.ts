@@ -1,0 +1,128 @@
+/**
+ * Legacy checkpoint → ONNX. Reads the file (only the keys the model needs),
+ * resolves layout and architecture, applies the non-finite policy, builds the
+ * inference graph `x [N,3,S,S] → y [N,2K]` (the raw regression output, before
+ * any decoding) and records everything serving and evaluation need in the
+ * model's metadata.
+ */
+import { SKELETONS, skeletonForJointCount, type SkeletonId } from '../data/skeletons.js';
+import type { ArchId } from './arch/types.js';
+import { NonFiniteWeightsError, OptionMismatchError } from './checkpoint/errors.js';
+import { describeNonFinite, totalNonFinite, zeroNonFinite } from './checkpoint/nonfinite.js';
+import { readCheckpoint, readCheckpointKeys } from './checkpoint/read.js';
+import { resolveCheckpoint, type ResolvedCheckpoint } from './checkpoint/resolve.js';
+import { toFloat32 } from './io/float.js';
+import { writeFileAtomic } from './io/atomic-write.js';
+import { GraphBuilder } from './onnx/builder.js';
+import { encodeMetadata, METADATA_VERSION, type ModelMetadata } from './onnx/metadata.js';
+import { detectLayout } from './checkpoint/layout.js';
+
+/** Opset of converted inference graphs. */
+export const INFERENCE_OPSET = 13;
+export const CONVERTER_ID = 'deeppose-resurrected convert 1';
+
+export interface ConvertOptions {
+  readonly arch?: ArchId;
+  readonly prefix?: string;
+  /** Expected joint count; must agree with the output layer. */
+  readonly joints?: number;
+  readonly skeleton?: SkeletonId;
+  readonly inputSize?: number;
+  readonly channels?: 'bgr' | 'rgb';
+  readonly nonfinite?: 'refuse' | 'zero';
+  readonly cascade?: { readonly stage: number; readonly sigma?: number };
+}
+
+export interface ConversionResult {
+  readonly onnx: Uint8Array;
+  readonly metadata: ModelMetadata;
+  readonly resolved: ResolvedCheckpoint;
+}
+
+/** Reads only what the model needs (a trainer snapshot's optimizer moments stay compressed). */
+export async function readForConversion(file: string, prefix?: string): Promise<ReturnType<typeof readCheckpoint>> {
+  const keys = await readCheckpointKeys(file);
+  const layout = detectLayout(keys, file, prefix);
+  return readCheckpoint(file, (k) => k.startsWith(layout.prefix));
+}
+
+export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
+  const inputSize = options.inputSize ?? 220;
+  const raw = await readForConversion(file, options.prefix);
+  const resolved = resolveCheckpoint(raw, { prefix: options.prefix, arch: options.arch, inputSize });
+  const { desc } = resolved;
+  if (options.joints !== undefined && options.joints !== desc.joints) {
+    throw new OptionMismatchError(`${raw.path}: --joints ${options.joints} does not match the output layer (${desc.joints * 2} outputs = ${desc.joints} joints)`);
+  }
+  const skeletonId = options.skeleton ?? skeletonForJointCount(desc.joints)?.id ?? null;
+  if (skeletonId && SKELETONS[skeletonId].joints.length !== desc.joints) {
+    throw new OptionMismatchError(`${raw.path}: --skeleton ${skeletonId} has ${SKELETONS[skeletonId].joints.length} joints but the model regresses ${desc.joints}`);
+  }
+  const affected = resolved.nonFinite.filter((c) => totalNonFinite(c) > 0);
+  const policy = options.nonfinite ?? 'refuse';
+  if (affected.length > 0 && policy === 'refuse') {
+    const lines = describeNonFinite(affected);
+    throw new NonFiniteWeightsError(
+      `${raw.path}: non-finite weights in ${affected.length} tensor${affected.length > 1 ? 's' : ''} (${lines.join('; ')}); ` +
+        'pass --nonfinite zero to replace them by 0, or `deeppose scrub` to write a cleaned checkpoint',
+      lines.join('\n'),
+    );
+  }
+  const params = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+  for (const [name, arr] of resolved.params) {
+    const clean = policy === 'zero' ? zeroNonFinite(arr) : arr;
+    params.set(name, { shape: clean.shape, data: toFloat32(clean, resolved.keyMap[name]!) });
+  }
+  const g = new GraphBuilder(`deeppose_${desc.arch}`);
+  const x = g.input('x', 'float32', ['N', 3, inputSize, inputSize]);
+  const y = resolved.arch.build(g, params, desc, x);
+  g.node('Identity', [y], {}, ['y']);
+  g.output('y', 'float32', ['N', desc.joints * 2]);
+  const jointNames = skeletonId ? [...SKELETONS[skeletonId].joints] : Array.from({ length: desc.joints }, (_, i) => `joint${i}`);
+  const metadata: ModelMetadata = {
+    formatVersion: METADATA_VERSION,
+    source: { name: raw.name, sha256: raw.sha256, container: raw.container, bytes: raw.fileBytes },
+    layout: resolved.layout.layout,
+    prefix: resolved.layout.prefix,
+    arch: desc.arch,
+    archTitle: desc.title,
+    widths: desc.widths,
+    parameterCount: desc.parameterCount,
+    keyMap: resolved.keyMap,
+    nonFinite: {
+      policy,
+      replaced: affected.reduce((a, c) => a + totalNonFinite(c), 0),
+      tensors: affected.map((c) => ({ key: c.key, nan: c.nan, posInf: c.posInf, negInf: c.negInf })),
+    },
+    skeleton: skeletonId,
+    joints: desc.joints,
+    jointNames,
+    inputSize,
+    channels: options.channels ?? 'bgr',
+    normalisation: {
+      kind: 'gcn',
+      epsilon: 1e-5,
+      description: 'per image and channel: subtract the mean, divide by (standard deviation + 1e-5), on the crop resized to inputSize×inputSize',
+    },
+    output: {
+      name: 'y',
+      shape: `[N, ${desc.joints * 2}]`,
+      description: `raw regression (x0, y0, x1, y1, …) in joint order; crop pixels p = ${inputSize / 2} + ${inputSize}·y`,
+    },
+    cascade: options.cascade ?? { stage: 1 },
+    converter: CONVERTER_ID,
+  };
+  const onnx = g.encode({
+    opset: INFERENCE_OPSET,
+    docString: `DeepPose ${desc.title} converted from ${raw.name} (sha256 ${raw.sha256})`,
+    metadata: encodeMetadata(metadata),
+  });
+  return { onnx, metadata, resolved };
+}
+
+/** Converts and writes the model atomically; nothing is left behind on failure. */
+export async function convertCheckpointToFile(file: string, out: string, options: ConvertOptions = {}): Promise<ConversionResult> {
+  const result = await convertCheckpoint(file, options);
+  await writeFileAtomic(out, [result.onnx]);
+  return result;
+}
