@@ -37,7 +37,7 @@ export function reportError(prefix: string, err: unknown, verbose: boolean): num
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && typeof e.path === 'string') {
     // File-system errors the user caused: missing file, permission, directory.
-    process.stderr.write(`${prefix}: ${e.path}: ${e.message.replace(/^[A-Z]+: /, '')} [${e.code}]\n`);
+    process.stderr.write(`${prefix}: ${e.path}: ${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '[^']*'$/, '')} [${e.code}]\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
     return EXIT_USER_ERROR;
   }

@@ -1,5 +1,13 @@
 /** Every `deeppose` sub-command, in the order `--help` lists them. Each lives in its own file. */
 import type { Command } from 'commander';
+import { registerInspect } from './inspect.js';
+import { registerConvert } from './convert.js';
+import { registerScrub } from './scrub.js';
+import { registerRemap } from './remap.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
+  registerInspect,
+  registerConvert,
+  registerScrub,
+  registerRemap,
 ];

@@ -43,6 +43,7 @@ function unusedReason(key: string, prefix: string): string {
   if (key.startsWith('updater/iterator:')) return 'iterator state';
   if (key.startsWith('extension') || key.startsWith('stop_trigger')) return 'trainer extension state';
   if (key.startsWith('updater/')) return 'updater state';
+  if (!key.includes('/')) return 'trainer state';
   if (!key.startsWith(prefix)) return `outside the model prefix ${prefix || '(none)'}`;
   return 'not a parameter of this architecture';
 }

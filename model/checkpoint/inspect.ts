@@ -1,0 +1,96 @@
+/**
+ * Everything `deeppose inspect` shows about a checkpoint, as data: container,
+ * every tensor with its non-finite counts, the layout, the architecture and
+ * its widths, the key map and the unused keys. A checkpoint that cannot be
+ * converted still gets its tensors listed, with the problem beside them.
+ */
+import { DeepPoseError } from '../../data/errors.js';
+import { skeletonForJointCount } from '../../data/skeletons.js';
+import type { ArchId } from '../arch/types.js';
+import { dtypeSize, elementCount } from '../io/npy.js';
+import { detectLayout, type Layout } from './layout.js';
+import { countNonFinite } from './nonfinite.js';
+import { readCheckpoint, type Container } from './read.js';
+import { resolveCheckpoint } from './resolve.js';
+
+export interface TensorReport {
+  readonly key: string;
+  readonly dtype: string;
+  readonly shape: readonly number[];
+  readonly bytes: number;
+  readonly compression: string;
+  readonly nan: number;
+  readonly posInf: number;
+  readonly negInf: number;
+  /** Model parameter this key feeds, if any. */
+  readonly parameter: string | null;
+}
+
+export interface InspectReport {
+  readonly file: string;
+  readonly container: Container;
+  readonly fileBytes: number;
+  readonly sha256: string;
+  readonly layout: Layout | null;
+  readonly prefix: string | null;
+  readonly arch: { readonly id: ArchId; readonly title: string; readonly widths: Readonly<Record<string, number>>; readonly parameterCount: number } | null;
+  readonly joints: number | null;
+  readonly skeleton: string | null;
+  readonly tensors: readonly TensorReport[];
+  readonly keyMap: Readonly<Record<string, string>>;
+  readonly unused: readonly { key: string; reason: string }[];
+  /** Why this checkpoint cannot be converted as it is, if it cannot. */
+  readonly problem: { readonly code: string; readonly message: string } | null;
+}
+
+export async function inspectCheckpoint(file: string, options: { prefix?: string; arch?: ArchId; inputSize?: number } = {}): Promise<InspectReport> {
+  const raw = await readCheckpoint(file);
+  const base = {
+    file,
+    container: raw.container,
+    fileBytes: raw.fileBytes,
+    sha256: raw.sha256,
+  };
+  const tensorsWith = (paramOf: (key: string) => string | null): TensorReport[] =>
+    raw.tensors.map((t) => {
+      const c = countNonFinite(t.key, t.array);
+      const bytes = t.array.dtype === 'unicode' ? 0 : elementCount(t.array.shape) * dtypeSize(t.array.dtype);
+      return {
+        key: t.key, dtype: t.array.dtype, shape: t.array.shape, bytes, compression: t.compression,
+        nan: c.nan, posInf: c.posInf, negInf: c.negInf, parameter: paramOf(t.key),
+      };
+    });
+  try {
+    const r = resolveCheckpoint(raw, options);
+    const paramOfKey = new Map(Object.entries(r.keyMap).map(([p, k]) => [k, p]));
+    return {
+      ...base,
+      layout: r.layout.layout,
+      prefix: r.layout.prefix,
+      arch: { id: r.desc.arch, title: r.desc.title, widths: r.desc.widths, parameterCount: r.desc.parameterCount },
+      joints: r.desc.joints,
+      skeleton: skeletonForJointCount(r.desc.joints)?.id ?? null,
+      tensors: tensorsWith((k) => paramOfKey.get(k) ?? null),
+      keyMap: r.keyMap,
+      unused: r.unused,
+      problem: null,
+    };
+  } catch (err) {
+    if (!(err instanceof DeepPoseError)) throw err;
+    let layout: Layout | null = null;
+    let prefix: string | null = null;
+    try {
+      const l = detectLayout(raw.tensors.map((t) => t.key), file, options.prefix);
+      layout = l.layout;
+      prefix = l.prefix;
+    } catch {
+      layout = err.code === 'E_OPTIMIZER_STATE' ? 'optimizer-state' : null;
+    }
+    return {
+      ...base, layout, prefix, arch: null, joints: null, skeleton: null,
+      tensors: tensorsWith(() => null), keyMap: {},
+      unused: raw.tensors.map((t) => ({ key: t.key, reason: 'not used: the checkpoint cannot be converted (see problem)' })),
+      problem: { code: err.code, message: err.message },
+    };
+  }
+}
