@@ -34,7 +34,10 @@ export interface ConvertOptions {
 }
 
 export interface ConversionResult {
-  readonly onnx: Uint8Array;
+  /** The ONNX model as chunks (weights are views, not copies); `Buffer.concat` for one buffer. */
+  readonly chunks: readonly Uint8Array[];
+  /** Total size of the model in bytes. */
+  readonly bytes: number;
   readonly metadata: ModelMetadata;
   readonly resolved: ResolvedCheckpoint;
 }
@@ -44,6 +47,11 @@ export async function readForConversion(file: string, prefix?: string): Promise<
   const keys = await readCheckpointKeys(file);
   const layout = detectLayout(keys, file, prefix);
   return readCheckpoint(file, (k) => k.startsWith(layout.prefix));
+}
+
+/** The whole model in one buffer (for loading straight into a session). */
+export function modelBytes(result: ConversionResult): Uint8Array {
+  return Buffer.concat(result.chunks as Uint8Array[]);
 }
 
 export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
@@ -112,17 +120,17 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
     cascade: options.cascade ?? { stage: 1 },
     converter: CONVERTER_ID,
   };
-  const onnx = g.encode({
+  const chunks = g.encodeChunks({
     opset: INFERENCE_OPSET,
     docString: `DeepPose ${desc.title} converted from ${raw.name} (sha256 ${raw.sha256})`,
     metadata: encodeMetadata(metadata),
   });
-  return { onnx, metadata, resolved };
+  return { chunks, bytes: chunks.reduce((a, c) => a + c.byteLength, 0), metadata, resolved };
 }
 
 /** Converts and writes the model atomically; nothing is left behind on failure. */
 export async function convertCheckpointToFile(file: string, out: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const result = await convertCheckpoint(file, options);
-  await writeFileAtomic(out, [result.onnx]);
+  await writeFileAtomic(out, result.chunks);
   return result;
 }

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { convertCheckpoint } from '../model/convert.js';
+import { convertCheckpoint, modelBytes } from '../model/convert.js';
 import { readNpz } from '../model/io/npz.js';
 import { parseModelMetadata, readMetadataProps } from '../model/onnx/metadata.js';
 import { OrtModel } from '../model/runtime/ort.js';
@@ -41,7 +41,7 @@ for (const f of withExpected) {
     const r = await convertCheckpoint(path.join(CHAINER, f.file), { nonfinite: nan ? 'zero' : 'refuse' });
     assert.equal(r.metadata.arch, f.arch!.toLowerCase());
     assert.equal(r.metadata.joints, f.n_joints);
-    const model = await OrtModel.load(r.onnx, f.file);
+    const model = await OrtModel.load(modelBytes(r), f.file);
     models.push(model);
     const input = x.get('x')!;
     const out = await model.run({ x: { data: input.data as Float32Array, dims: input.shape } });
@@ -57,7 +57,7 @@ for (const f of withExpected) {
 test('metadata records source, layout, key map, non-finite report, skeleton and input conventions', async () => {
   const file = path.join(CHAINER, 'c7-alexnet-mpii16-nan.model');
   const r = await convertCheckpoint(file, { nonfinite: 'zero' });
-  const m = parseModelMetadata(readMetadataProps(r.onnx), 'nan.onnx');
+  const m = parseModelMetadata(readMetadataProps(modelBytes(r)), 'nan.onnx');
   assert.equal(m.source.name, 'c7-alexnet-mpii16-nan.model');
   assert.match(m.source.sha256, /^[0-9a-f]{64}$/);
   assert.equal(m.layout, 'predictor');

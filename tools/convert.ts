@@ -54,7 +54,7 @@ export function registerConvert(program: Command): void {
       process.stdout.write(
         `${file} → ${opts.output}: ${m.archTitle}, ${m.layout} layout, ${m.joints} joints${m.skeleton ? ` (${m.skeleton})` : ''}, ` +
           `input ${m.inputSize}×${m.inputSize} ${m.channels.toUpperCase()}, ${m.parameterCount.toLocaleString('en-US')} parameters, ` +
-          `${formatBytes(r.onnx.byteLength)}, ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
+          `${formatBytes(r.bytes)}, ${((performance.now() - t0) / 1000).toFixed(2)} s\n`,
       );
     }));
 }

@@ -4,7 +4,8 @@
  * uses yauzl (a maintained zip reader that validates entry names and sizes);
  * writing uses yazl.
  */
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { DeepPoseError } from '../../data/errors.js';
@@ -38,33 +39,43 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const size = entry.uncompressedSize;
-    if (size > MAX_ENTRY_BYTES) {
-      reject(new Error(`entry claims ${size} bytes, more than the ${MAX_ENTRY_BYTES}-byte limit`));
-      return;
+/**
+ * Reads one entry's bytes. yauzl has validated the central directory (names,
+ * sizes); the data are read straight into one buffer and inflated into one
+ * preallocated output, so a 150 MB weight never leaves a trail of stream
+ * chunks behind (peak memory stays near the size of the weights).
+ */
+async function readEntry(fh: FileHandle, entry: yauzl.Entry): Promise<Buffer> {
+  const size = entry.uncompressedSize;
+  if (size > MAX_ENTRY_BYTES) throw new Error(`entry claims ${size} bytes, more than the ${MAX_ENTRY_BYTES}-byte limit`);
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw new Error(`unsupported zip compression method ${entry.compressionMethod} (expected stored or deflate)`);
+  }
+  if (entry.isEncrypted()) throw new Error('entry is encrypted');
+  const local = Buffer.alloc(30);
+  const { bytesRead } = await fh.read(local, 0, 30, entry.relativeOffsetOfLocalHeader);
+  if (bytesRead !== 30 || local.readUInt32LE(0) !== 0x04034b50) throw new Error('local file header missing (the archive is damaged)');
+  const dataStart = entry.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  const compressed = Buffer.allocUnsafe(entry.compressedSize);
+  let off = 0;
+  while (off < compressed.length) {
+    const r = await fh.read(compressed, off, compressed.length - off, dataStart + off);
+    if (r.bytesRead === 0) throw new Error(`entry data end after ${off} of ${compressed.length} bytes (the archive is truncated)`);
+    off += r.bytesRead;
+  }
+  let out: Buffer;
+  if (entry.compressionMethod === 0) out = compressed;
+  else {
+    try {
+      // One output chunk larger than the data: zlib returns a view of it, no concatenation.
+      out = inflateRawSync(compressed, { chunkSize: Math.max(64, size + 64) });
+    } catch (err) {
+      throw new Error(`corrupt deflate data (${(err as Error).message})`);
     }
-    zip.openReadStream(entry, (err, stream) => {
-      if (err) return reject(err);
-      // Preallocate and copy chunks in: a 150 MB weight is never held twice.
-      const out = Buffer.allocUnsafe(size);
-      let off = 0;
-      stream.on('data', (chunk: Buffer) => {
-        if (off + chunk.length > size) {
-          stream.destroy(new Error(`entry holds more than the ${size} bytes its header declares`));
-          return;
-        }
-        chunk.copy(out, off);
-        off += chunk.length;
-      });
-      stream.on('error', reject);
-      stream.on('end', () => {
-        if (off !== size) reject(new Error(`entry holds ${off} bytes, its header declares ${size}`));
-        else resolve(out);
-      });
-    });
-  });
+  }
+  if (out.length !== size) throw new Error(`entry holds ${out.length} bytes, its header declares ${size}`);
+  if ((crc32(out) >>> 0) !== entry.crc32) throw new Error('CRC-32 mismatch (the entry is corrupt)');
+  return out;
 }
 
 function describeZipError(err: unknown): string {
@@ -94,6 +105,7 @@ export async function readNpzEntries(
     throw new NpzFormatError(`${name}: ${describeZipError(err)}`, err);
   }
   const entries: NpzEntry[] = [];
+  const fh = await open(path, 'r');
   try {
     await new Promise<void>((resolve, reject) => {
       zip.on('error', (err: unknown) => reject(new NpzFormatError(`${name}: ${describeZipError(err)}`, err)));
@@ -112,7 +124,7 @@ export async function readNpzEntries(
           }
           let buf: Buffer;
           try {
-            buf = await readEntry(zip, entry);
+            buf = await readEntry(fh, entry);
           } catch (err) {
             throw new NpzFormatError(`${name}: entry ${fileName}: ${describeZipError(err)}`, err);
           }
@@ -129,6 +141,7 @@ export async function readNpzEntries(
     });
   } finally {
     zip.close();
+    await fh.close();
   }
   return entries;
 }

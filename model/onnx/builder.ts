@@ -142,25 +142,72 @@ export class GraphBuilder {
     return this.node(opType, inputs, attrs, 1, stem)[0]!;
   }
 
-  /** Serialises the model. */
-  encode(options: { opset: number; producer?: string; docString?: string; metadata?: Record<string, string> }): Uint8Array {
-    const model = onnx.ModelProto.create({
+  /** Serialises the model into one buffer. */
+  encode(options: EncodeOptions): Uint8Array {
+    return Buffer.concat(this.encodeChunks(options));
+  }
+
+  /**
+   * Serialises the model as a list of chunks whose concatenation is the
+   * ModelProto. Initializer data are views of the caller's arrays, not
+   * copies, so a 230 MB model can be streamed to disk without a second copy
+   * in memory. (Protobuf allows fields in any order: the graph's
+   * initializers are appended after its other fields.)
+   */
+  encodeChunks(options: EncodeOptions): Uint8Array[] {
+    const graph = onnx.GraphProto.encode({
+      name: this.name,
+      node: this.nodes,
+      input: this.inputs,
+      output: this.outputs,
+    }).finish();
+    const graphChunks: Uint8Array[] = [graph];
+    let graphLen = graph.length;
+    for (const t of this.inits) {
+      const head = onnx.TensorProto.encode({ ...t, rawData: undefined }).finish();
+      const raw = t.rawData as Uint8Array;
+      const rawField = [fieldHeader(9, raw.byteLength)];
+      const tensorLen = head.length + rawField[0]!.length + raw.byteLength;
+      const initField = fieldHeader(5, tensorLen);
+      graphChunks.push(initField, head, rawField[0]!, raw);
+      graphLen += initField.length + tensorLen;
+    }
+    const model = onnx.ModelProto.encode(this.modelHeader(options)).finish();
+    return [model, fieldHeader(7, graphLen), ...graphChunks];
+  }
+
+  private modelHeader(options: EncodeOptions): onnxProto.onnx.IModelProto {
+    return {
       irVersion: IR_VERSION,
       producerName: options.producer ?? 'deeppose-resurrected',
       producerVersion: '0.1.0',
       docString: options.docString ?? '',
       opsetImport: [{ domain: '', version: options.opset }],
       metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-      graph: {
-        name: this.name,
-        node: this.nodes,
-        initializer: this.inits,
-        input: this.inputs,
-        output: this.outputs,
-      },
-    });
-    return onnx.ModelProto.encode(model).finish();
+    };
   }
+}
+
+export interface EncodeOptions {
+  readonly opset: number;
+  readonly producer?: string;
+  readonly docString?: string;
+  readonly metadata?: Record<string, string>;
+}
+
+/** Tag and length of a length-delimited protobuf field. */
+function fieldHeader(field: number, length: number): Uint8Array {
+  const bytes: number[] = [];
+  const varint = (v: number) => {
+    while (v >= 0x80) {
+      bytes.push((v % 0x80) | 0x80);
+      v = Math.floor(v / 0x80);
+    }
+    bytes.push(v);
+  };
+  varint(field * 8 + 2);
+  varint(length);
+  return Uint8Array.from(bytes);
 }
 
 /** Reads the metadata properties of an encoded model without running it. */
