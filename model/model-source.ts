@@ -1,0 +1,124 @@
+/**
+ * Where a model comes from: a converted `.onnx`, a legacy checkpoint
+ * (converted through the toolkit on first use and cached by content hash), a
+ * cascade description (`cascade.json`, or a directory holding one), or the
+ * embedded default. Every path ends in ONNX files with our metadata.
+ */
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeepPoseError } from '../data/errors.js';
+import { sha256File } from './checkpoint/read.js';
+import { CONVERTER_ID, convertCheckpointToFile } from './convert.js';
+import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';
+import { createHash } from 'node:crypto';
+
+/** The embedded default cascade description, shipped in the repository. */
+export const DEFAULT_CASCADE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../model/default/cascade.json');
+
+export class ModelSourceError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_MODEL_SOURCE', message);
+  }
+}
+
+export interface StageModel {
+  /** Path of the ONNX file a session loads. */
+  readonly onnxPath: string;
+  readonly metadata: ModelMetadata;
+  /** Where it came from (the user's file, or the checkpoint it was converted from). */
+  readonly source: string;
+}
+
+export interface CascadeFile {
+  readonly stages: readonly { readonly file: string; readonly stage?: number; readonly sigma?: number }[];
+}
+
+/** Cache directory for converted checkpoints: $DEEPPOSE_CACHE_DIR, else $XDG_CACHE_HOME/deeppose, else ~/.cache/deeppose. */
+export function cacheDir(): string {
+  return process.env.DEEPPOSE_CACHE_DIR
+    ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'deeppose');
+}
+
+async function loadOnnx(file: string): Promise<StageModel> {
+  const bytes = await readFile(file);
+  return { onnxPath: file, metadata: parseModelMetadata(readMetadataProps(bytes), file), source: file };
+}
+
+/** Converts a legacy checkpoint once; later calls find it in the cache by the file's sha256. */
+async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: number }, log?: (line: string) => void): Promise<StageModel> {
+  const sha = await sha256File(file);
+  const optionsKey = createHash('sha256').update(JSON.stringify({ CONVERTER_ID, cascade })).digest('hex').slice(0, 12);
+  const dir = cacheDir();
+  mkdirSync(dir, { recursive: true });
+  const cached = path.join(dir, `${sha}-${optionsKey}.onnx`);
+  if (!existsSync(cached)) {
+    log?.(`converting ${file} (first use; cached as ${cached})`);
+    await convertCheckpointToFile(file, cached, { cascade });
+  }
+  const m = await loadOnnx(cached);
+  return { ...m, source: file };
+}
+
+function parseCascade(file: string): CascadeFile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ModelSourceError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const stages = (doc as CascadeFile | null)?.stages;
+  if (!Array.isArray(stages) || stages.length === 0 || stages.some((s) => typeof s?.file !== 'string')) {
+    throw new ModelSourceError(`${file}: expected {"stages": [{"file": …}, …]} with at least one stage`);
+  }
+  return doc as CascadeFile;
+}
+
+/**
+ * Resolves model specs to stage models, in stage order. `specs` empty or
+ * undefined means the embedded default. Each spec is an .onnx file, a legacy
+ * checkpoint, a cascade.json, or a directory containing cascade.json.
+ */
+export async function resolveStageModels(specs: readonly string[] | undefined, log?: (line: string) => void): Promise<StageModel[]> {
+  const list = specs && specs.length > 0 ? specs : [DEFAULT_CASCADE];
+  const out: StageModel[] = [];
+  for (const spec of list) {
+    if (!existsSync(spec)) throw new ModelSourceError(`${spec}: no such model file or directory`);
+    const st = statSync(spec);
+    const cascadeFile = st.isDirectory() ? path.join(spec, 'cascade.json') : spec.endsWith('.json') ? spec : undefined;
+    if (cascadeFile) {
+      if (!existsSync(cascadeFile)) throw new ModelSourceError(`${spec}: a directory without cascade.json (expected a model file or a cascade directory)`);
+      const c = parseCascade(cascadeFile);
+      for (const [i, s] of c.stages.entries()) {
+        const file = path.resolve(path.dirname(cascadeFile), s.file);
+        out.push(await loadOne(file, { stage: s.stage ?? out.length + 1, sigma: s.sigma }, log, `${cascadeFile} stage ${i + 1}`));
+      }
+    } else {
+      out.push(await loadOne(spec, { stage: out.length + 1 }, log, spec));
+    }
+  }
+  validateCascade(out);
+  return out;
+}
+
+async function loadOne(file: string, cascade: { stage: number; sigma?: number }, log: ((l: string) => void) | undefined, what: string): Promise<StageModel> {
+  if (!existsSync(file)) throw new ModelSourceError(`${what}: ${file} does not exist`);
+  if (file.endsWith('.onnx')) return loadOnnx(file);
+  if (cascade.stage > 1 && cascade.sigma === undefined) {
+    throw new ModelSourceError(`${what}: a stage ${cascade.stage} checkpoint needs "sigma" (crop side as a multiple of the torso diameter)`);
+  }
+  return loadCheckpoint(file, cascade.stage > 1 ? { stage: cascade.stage, sigma: cascade.sigma } : { stage: 1 }, log);
+}
+
+/** Stage numbers 1, 2, … in order; all stages regress the same joints; stages ≥ 2 carry sigma. */
+export function validateCascade(stages: readonly StageModel[]): void {
+  const first = stages[0]!.metadata;
+  stages.forEach((s, i) => {
+    const m = s.metadata;
+    if (m.cascade.stage !== i + 1) throw new ModelSourceError(`${s.source}: is a stage ${m.cascade.stage} model but stands at position ${i + 1} of the cascade`);
+    if (m.joints !== first.joints) throw new ModelSourceError(`${s.source}: regresses ${m.joints} joints, stage 1 regresses ${first.joints}`);
+    if (i > 0 && !(m.cascade.sigma && m.cascade.sigma > 0)) throw new ModelSourceError(`${s.source}: stage ${i + 1} model has no cascade sigma in its metadata`);
+  });
+}

@@ -1,0 +1,78 @@
+/**
+ * Inference off the calling thread: a piscina pool of worker threads, each
+ * with its own onnxruntime sessions. `workers × threadsPerWorker` is capped
+ * at the number of cores, since onnxruntime's `run` blocks the thread it
+ * runs on and its intra-op threads compete for the same cores.
+ */
+import os from 'node:os';
+import { Piscina } from 'piscina';
+import { invalidArgument } from '../../data/errors.js';
+import type { InferenceTask } from './inference-worker.js';
+
+export interface PoolOptions {
+  /** Worker threads (default 1). */
+  readonly workers?: number;
+  /** Intra-op threads per worker (default: cores / workers). */
+  readonly threads?: number;
+}
+
+export interface RunResult {
+  /** Raw output `[N, 2K]`. */
+  readonly y: Float32Array;
+  readonly dims: readonly number[];
+  /** Time inside `session.run`, in the worker. */
+  readonly sessionMs: number;
+}
+
+/** Resolves `workers` and `threads` so that their product does not exceed the cores. */
+export function planThreads(options: PoolOptions, cores = os.availableParallelism()): { workers: number; threads: number } {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw invalidArgument('workers', 'a positive integer', workers);
+  if (workers > cores) throw invalidArgument('workers', `at most ${cores} (the number of cores)`, workers);
+  const threads = options.threads ?? Math.max(1, Math.floor(cores / workers));
+  if (!Number.isInteger(threads) || threads < 1) throw invalidArgument('threads', 'a positive integer', threads);
+  if (workers * threads > cores) {
+    throw invalidArgument('threads', `at most ${Math.floor(cores / workers)} per worker (workers × threads ≤ ${cores} cores)`, threads);
+  }
+  return { workers, threads };
+}
+
+export class InferencePool {
+  private readonly pool: Piscina;
+  readonly workers: number;
+  readonly threads: number;
+  private closed = false;
+
+  constructor(options: PoolOptions = {}) {
+    const plan = planThreads(options);
+    this.workers = plan.workers;
+    this.threads = plan.threads;
+    this.pool = new Piscina({
+      filename: new URL('./inference-worker.js', import.meta.url).href,
+      minThreads: plan.workers,
+      maxThreads: plan.workers,
+      idleTimeout: Infinity,
+      workerData: { threads: plan.threads },
+    });
+  }
+
+  /** Runs `x` (`[N, 3, S, S]`, transferred: do not use it afterwards) through the model at `modelPath`. */
+  async run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult> {
+    if (this.closed) throw new Error('inference pool is closed');
+    const task: InferenceTask = { modelPath, x, dims };
+    const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
+    const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number };
+    return { y: r.y, dims: r.dims, sessionMs: r.ms };
+  }
+
+  /** Tasks waiting for a worker. */
+  get queueSize(): number {
+    return this.pool.queueSize;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
