@@ -36,7 +36,7 @@ test('the manifest covers every layout, container, family and Chainer version', 
 const x = await readNpz(path.join(CHAINER, 'parity-input.npz'));
 
 for (const f of withExpected) {
-  test(`parity with Chainer ${f.chainer}: ${f.file}`, async () => {
+  test(`parity with Chainer ${f.chainer}: ${f.file}`, async (t) => {
     const nan = f.file.includes('nan');
     const r = await convertCheckpoint(path.join(CHAINER, f.file), { nonfinite: nan ? 'zero' : 'refuse' });
     assert.equal(r.metadata.arch, f.arch!.toLowerCase());
@@ -50,6 +50,7 @@ for (const f of withExpected) {
     const want = expected.data as Float32Array;
     let maxErr = 0;
     for (let i = 0; i < want.length; i++) maxErr = Math.max(maxErr, Math.abs(want[i]! - out.y!.data[i]!));
+    t.diagnostic(`max abs error ${maxErr.toExponential(2)}`);
     assert.ok(maxErr < 1e-4, `max abs error ${maxErr} ≥ 1e-4`);
   });
 }

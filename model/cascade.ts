@@ -1,0 +1,52 @@
+/**
+ * The DeepPose cascade's geometry (Toshev & Szegedy, 2014, §3.2): stage s ≥ 2
+ * refines joint i from a square crop centred on its current estimate, of
+ * side σ × the torso diameter of the current estimate; the stage regresses
+ * the joint's position in that crop, `p = S/2 + S·y` in crop pixels, which in
+ * image pixels is `centre + side·y` — the previous estimate plus a
+ * displacement. All K crops of an image run as one batch; crop i uses the
+ * i-th joint's output.
+ */
+import type { Skeleton } from '../data/skeletons.js';
+
+/** A square crop: centre and side in image pixels. */
+export interface JointCrop {
+  readonly cx: number;
+  readonly cy: number;
+  readonly side: number;
+}
+
+/**
+ * Torso diameter of a pose (distance between the skeleton's torso joints),
+ * in pixels; `fallbackPx` when it cannot be measured or is degenerate.
+ */
+export function torsoDiameterPx(jointsPx: readonly (readonly [number, number])[], skeleton: Skeleton, fallbackPx: number): number {
+  const [a, b] = skeleton.torso;
+  const pa = jointsPx[a];
+  const pb = jointsPx[b];
+  if (!pa || !pb) return fallbackPx;
+  const d = Math.hypot(pa[0] - pb[0], pa[1] - pb[1]);
+  return Number.isFinite(d) && d >= 1 ? d : fallbackPx;
+}
+
+/**
+ * Crops of one image for a refinement stage: one per joint, centred on the
+ * current estimate `jointsPx` (`[K, 2]`), side `sigma × torso diameter`.
+ */
+export function cascadeCrops(jointsPx: readonly (readonly [number, number])[], skeleton: Skeleton, sigma: number, fallbackDiameterPx: number): JointCrop[] {
+  const side = Math.max(4, sigma * torsoDiameterPx(jointsPx, skeleton, fallbackDiameterPx));
+  return jointsPx.map(([x, y]) => ({ cx: x, cy: y, side }));
+}
+
+/**
+ * Applies a refinement stage's output. `yNorm` is the stage's raw output for
+ * the K crops of one image (`[K, 2K]`, row i from crop i); joint i moves to
+ * `centre_i + side_i · (y[i, 2i], y[i, 2i+1])`.
+ */
+export function refineJoints(crops: readonly JointCrop[], yNorm: Float32Array, k: number): [number, number][] {
+  return crops.map((c, i) => {
+    const dx = yNorm[i * 2 * k + 2 * i]!;
+    const dy = yNorm[i * 2 * k + 2 * i + 1]!;
+    return [c.cx + c.side * dx, c.cy + c.side * dy];
+  });
+}
