@@ -1,0 +1,72 @@
+/** Model sources: the embedded default, legacy checkpoints cached by hash, .onnx files, cascade.json. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ModelSourceError, resolveStageModels, DEFAULT_CASCADE } from '../model/model-source.js';
+import { convertCheckpointToFile } from '../model/convert.js';
+import { InferencePool, planThreads } from '../model/runtime/pool.js';
+import { OrtModel } from '../model/runtime/ort.js';
+import { InvalidArgumentError } from '../data/errors.js';
+import { CHAINER, scratch } from './helpers/paths.js';
+
+const tmp = scratch();
+process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
+after(tmp.cleanup);
+
+test('the embedded default converts on first use, then comes from the cache', async () => {
+  const logs: string[] = [];
+  const [first] = await resolveStageModels(undefined, (l) => logs.push(l));
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!, /converting .*epoch-48\.model \(first use/);
+  assert.equal(first!.metadata.skeleton, 'lsp14');
+  assert.equal(first!.metadata.joints, 14);
+  assert.deepEqual(first!.metadata.widths, { conv1: 32, conv2: 96, conv3: 128, conv4: 128, conv5: 96, fc6: 1024, fc7: 1024, fc8: 28 });
+  assert.equal(first!.metadata.source.sha256, '3ec3dbeaa992c3a95a9eeec3b7938167787fd8f02f89142993bcb561748c45f6');
+  const again: string[] = [];
+  const [second] = await resolveStageModels([DEFAULT_CASCADE], (l) => again.push(l));
+  assert.deepEqual(again, []);
+  assert.equal(second!.onnxPath, first!.onnxPath);
+  assert.equal(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).length, 1);
+});
+
+test('an .onnx made by convert is used as it is; a cascade needs stage numbers in order', async () => {
+  const onnx = path.join(tmp.dir, 'bare.onnx');
+  await convertCheckpointToFile(path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz'), onnx);
+  const [m] = await resolveStageModels([onnx]);
+  assert.equal(m!.onnxPath, onnx);
+  await assert.rejects(resolveStageModels([onnx, onnx]), (e) => e instanceof ModelSourceError && /stage 1 model but stands at position 2/.test(e.message));
+});
+
+test('bad model sources', async () => {
+  await assert.rejects(resolveStageModels([path.join(tmp.dir, 'nope.onnx')]), (e) => e instanceof ModelSourceError && /no such model file/.test(e.message));
+  await assert.rejects(resolveStageModels([tmp.dir]), (e) => e instanceof ModelSourceError && /without cascade\.json/.test(e.message));
+  const bad = path.join(tmp.dir, 'cascade.json');
+  writeFileSync(bad, '{"stages": []}');
+  await assert.rejects(resolveStageModels([bad]), (e) => e instanceof ModelSourceError && /at least one stage/.test(e.message));
+  writeFileSync(bad, JSON.stringify({ stages: [{ file: path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz') }, { file: path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz'), stage: 2 }] }));
+  await assert.rejects(resolveStageModels([bad]), (e) => e instanceof ModelSourceError && /needs "sigma"/.test(e.message));
+});
+
+test('workers × threads never exceed the cores', () => {
+  assert.deepEqual(planThreads({}, 2), { workers: 1, threads: 2 });
+  assert.deepEqual(planThreads({ workers: 2 }, 2), { workers: 2, threads: 1 });
+  assert.throws(() => planThreads({ workers: 2, threads: 2 }, 2), (e) => e instanceof InvalidArgumentError && /at most 1 per worker/.test(e.message));
+  assert.throws(() => planThreads({ workers: 3 }, 2), (e) => e instanceof InvalidArgumentError && /Expected at most 2 \(the number of cores\) for workers but received number 3/.test(e.message));
+});
+
+test('the worker pool gives the same output as a session on this thread', async () => {
+  const onnx = path.join(tmp.dir, 'bare.onnx');
+  const x = Float32Array.from({ length: 2 * 3 * 220 * 220 }, (_, i) => Math.sin(i));
+  const direct = await OrtModel.load(onnx, 'direct');
+  const want = (await direct.run({ x: { data: x, dims: [2, 3, 220, 220] } })).y!.data;
+  await direct.close();
+  const pool = new InferencePool({ workers: 1, threads: 1 });
+  try {
+    const r = await pool.run(onnx, x.slice(), [2, 3, 220, 220]);
+    assert.deepEqual(r.dims, [2, 28]);
+    assert.deepEqual(Array.from(r.y), Array.from(want));
+  } finally {
+    await pool.close();
+  }
+});
