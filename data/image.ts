@@ -1,0 +1,90 @@
+/**
+ * Image decoding for every path (predict, serve, evaluate, train): sharp
+ * decodes JPEG/PNG/WebP, applies the EXIF orientation, drops alpha, and
+ * refuses images over a pixel limit before decoding them (sharp reads the
+ * header first), so a decompression bomb never reaches memory.
+ */
+import sharp from 'sharp';
+import { DeepPoseError } from './errors.js';
+import type { RawImage } from './transforms/square-crop.js';
+
+/** A decoded image: interleaved RGB, 8 bits per channel, EXIF orientation applied. */
+export interface DecodedImage extends RawImage {
+  readonly channels: 3;
+}
+
+/** Default input limit: 40 megapixels. */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+
+export const SUPPORTED_FORMATS = ['jpeg', 'png', 'webp'] as const;
+
+export class ImageDecodeError extends DeepPoseError {
+  constructor(message: string, cause?: unknown) {
+    super('E_IMAGE_DECODE', message, cause === undefined ? undefined : { cause });
+  }
+}
+
+export class ImageTooLargeError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_IMAGE_TOO_LARGE', message);
+  }
+}
+
+export class UnsupportedImageError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_IMAGE_FORMAT', message);
+  }
+}
+
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this (default 40 MP). */
+  readonly maxPixels?: number;
+  /** Name for messages (file name). */
+  readonly name?: string;
+}
+
+/** Reads only the header: format and size (after EXIF orientation). */
+export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<{ format: string; width: number; height: number }> {
+  const name = options.name ?? 'image';
+  if (bytes.byteLength === 0) throw new ImageDecodeError(`${name}: empty (0 bytes), expected a JPEG, PNG or WebP image`);
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (err) {
+    throw new ImageDecodeError(`${name}: not a readable image (${firstLine(err)})`, err);
+  }
+  const format = meta.format ?? 'unknown';
+  if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) {
+    throw new UnsupportedImageError(`${name}: ${format} images are not supported (expected JPEG, PNG or WebP)`);
+  }
+  const rotated = (meta.orientation ?? 1) >= 5;
+  const width = rotated ? meta.height! : meta.width!;
+  const height = rotated ? meta.width! : meta.height!;
+  const max = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (width * height > max) {
+    throw new ImageTooLargeError(`${name}: ${width}×${height} = ${width * height} pixels exceeds the limit of ${max} pixels`);
+  }
+  return { format, width, height };
+}
+
+/** Decodes to interleaved RGB with EXIF orientation applied. */
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
+  await probeImage(bytes, options);
+  const name = options.name ?? 'image';
+  try {
+    const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+  } catch (err) {
+    throw new ImageDecodeError(`${name}: corrupt or truncated image (${firstLine(err)})`, err);
+  }
+}
+
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!.replace(/^Input buffer /, '');
+}
