@@ -4,10 +4,12 @@ import { registerInspect } from './inspect.js';
 import { registerConvert } from './convert.js';
 import { registerScrub } from './scrub.js';
 import { registerRemap } from './remap.js';
+import { registerPredict } from './predict.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
   registerConvert,
   registerScrub,
   registerRemap,
+  registerPredict,
 ];

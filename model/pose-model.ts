@@ -1,0 +1,255 @@
+/**
+ * The one model API: load a converted model, a legacy checkpoint, a cascade
+ * or the embedded default, and turn images into joints in original-image
+ * pixels. Preprocessing is the legacy pipeline's (data/transforms), stage 1
+ * runs on the person crop, each later stage refines every joint from a crop
+ * around its current estimate. Inference runs in worker threads
+ * (model/runtime/pool.ts), never on the caller's event loop.
+ */
+import { DeepPoseError, invalidArgument } from '../data/errors.js';
+import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
+import { cropSquareInto } from '../data/transforms/square-crop.js';
+import { cascadeCrops, refineJoints } from './cascade.js';
+import { resolveStageModels, type StageModel } from './model-source.js';
+import { InferencePool, type PoolOptions } from './runtime/pool.js';
+import { decodeImage, type DecodedImage } from '../data/image.js';
+import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, gcnInPlace, type BoxXyxy } from '../data/transforms/legacy.js';
+
+export interface PoseModelInfo {
+  /** `<source name>@<sha256 prefix>` of stage 1, plus `+N stages`. */
+  readonly id: string;
+  readonly sha256: string;
+  readonly skeleton: SkeletonId;
+  readonly jointNames: readonly string[];
+  readonly inputSize: number;
+  readonly channels: 'bgr' | 'rgb';
+  /** Number of cascade stages available. */
+  readonly stages: number;
+  readonly source: string;
+  /** Flat, human-readable metadata of every stage. */
+  readonly metadata: Record<string, string>;
+}
+
+export interface PoseRequest {
+  /** Encoded JPEG/PNG/WebP bytes, or an image already decoded. */
+  readonly image: Uint8Array | DecodedImage;
+  /** Person box `x, y, w, h` in pixels; default the whole image. */
+  readonly bboxPx?: readonly [number, number, number, number];
+  /** Cascade stages to run (default all). */
+  readonly stages?: number;
+}
+
+export interface PosePrediction {
+  /** `[K, 2]` joint positions in original-image pixels. */
+  readonly jointsPx: [number, number][];
+  readonly names: readonly string[];
+  /** The person box used, `x, y, w, h` (before the legacy 1.5× crop). */
+  readonly boxPx: [number, number, number, number];
+  /** The stage-1 crop, `x0, y0, x1, y1` in pixels. */
+  readonly cropBoxXyxy: BoxXyxy;
+  readonly imageSize: { readonly width: number; readonly height: number };
+  readonly stagesRun: number;
+  readonly timingsMs: Record<string, number>;
+}
+
+export class BoxError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_BBOX', message);
+  }
+}
+
+export interface LoadOptions extends PoolOptions {
+  /** Model specs (see model-source.ts); empty or absent: the embedded default. */
+  readonly model?: string | readonly string[];
+  /** Progress lines (first-use conversion). */
+  readonly log?: (line: string) => void;
+}
+
+function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  stages.forEach((s, i) => {
+    const m = s.metadata;
+    const p = `stage${i + 1}.`;
+    out[`${p}source`] = m.source.name;
+    out[`${p}sha256`] = m.source.sha256;
+    out[`${p}arch`] = m.archTitle;
+    out[`${p}layout`] = m.layout;
+    out[`${p}joints`] = String(m.joints);
+    out[`${p}parameters`] = String(m.parameterCount);
+    out[`${p}inputSize`] = String(m.inputSize);
+    out[`${p}channels`] = m.channels;
+    out[`${p}nonFiniteReplaced`] = String(m.nonFinite.replaced);
+    if (m.cascade.sigma !== undefined) out[`${p}sigma`] = String(m.cascade.sigma);
+  });
+  return out;
+}
+
+export class PoseModel {
+  readonly info: PoseModelInfo;
+  readonly skeleton: Skeleton;
+  private closed = false;
+
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
+    const m = stageModels[0]!.metadata;
+    const skeletonId = (m.skeleton ?? 'lsp14') as SkeletonId;
+    this.skeleton = SKELETONS[skeletonId];
+    this.info = {
+      id: `${m.source.name}@${m.source.sha256.slice(0, 12)}${stageModels.length > 1 ? `+${stageModels.length - 1}` : ''}`,
+      sha256: m.source.sha256,
+      skeleton: skeletonId,
+      jointNames: m.jointNames,
+      inputSize: m.inputSize,
+      channels: m.channels,
+      stages: stageModels.length,
+      source: stageModels[0]!.source,
+      metadata: flatMetadata(stageModels),
+    };
+  }
+
+  static async load(options: LoadOptions = {}): Promise<PoseModel> {
+    const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
+    const stages = await resolveStageModels(specs, options.log);
+    const pool = new InferencePool(options);
+    const model = new PoseModel(stages, pool);
+    try {
+      // Warm up: open every stage's session in the workers now, not on the first request.
+      for (const s of stages) {
+        const n = s.metadata.inputSize;
+        await pool.run(s.onnxPath, new Float32Array(3 * n * n), [1, 3, n, n]);
+      }
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    return model;
+  }
+
+  /** Tasks waiting for an inference worker. */
+  get queueDepth(): number {
+    return this.pool.queueSize;
+  }
+
+  private checkStages(stages: number | undefined): number {
+    if (stages === undefined) return this.stageModels.length;
+    if (!Number.isInteger(stages) || stages < 1 || stages > this.stageModels.length) {
+      throw invalidArgument('stages', `an integer from 1 to ${this.stageModels.length} (this model's cascade depth)`, stages);
+    }
+    return stages;
+  }
+
+  /**
+   * Stage 1 on prepared crops: `x` is `[B, 3, S, S]` (legacy-normalised;
+   * transferred), `cropBoxes` the B crop boxes; returns `[B, K, 2]` joints in
+   * original-image pixels.
+   */
+  async predictFromCrops(x: Float32Array, cropBoxes: readonly BoxXyxy[]): Promise<{ jointsPx: [number, number][][]; sessionMs: number }> {
+    const s = this.info.inputSize;
+    const b = cropBoxes.length;
+    if (x.length !== b * 3 * s * s) throw invalidArgument('x', `a Float32Array of ${b}×3×${s}×${s} values`, x);
+    const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+    const k = this.info.jointNames.length;
+    const jointsPx = cropBoxes.map((box, i) => decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
+    return { jointsPx, sessionMs: r.sessionMs };
+  }
+
+  /**
+   * Cascade stages 2 … `stages` for one decoded image: every joint refined
+   * from a crop around its current estimate, the K crops as one batch.
+   */
+  async refine(image: DecodedImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+    const depth = this.checkStages(stages);
+    const k = jointsPx.length;
+    let current = jointsPx;
+    let sessionMs = 0;
+    for (let st = 1; st < depth; st++) {
+      const m = this.stageModels[st]!;
+      const s = m.metadata.inputSize;
+      const crops = cascadeCrops(current, this.skeleton, m.metadata.cascade.sigma!, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
+      const x = new Float32Array(k * 3 * s * s);
+      crops.forEach((c, i) => {
+        cropSquareInto(image, c.cx, c.cy, c.side, s, m.metadata.channels, x, i * 3 * s * s);
+        gcnInPlace(x.subarray(i * 3 * s * s, (i + 1) * 3 * s * s), s);
+      });
+      const r = await this.pool.run(m.onnxPath, x, [k, 3, s, s]);
+      sessionMs += r.sessionMs;
+      current = refineJoints(crops, r.y, k);
+    }
+    return { jointsPx: current, sessionMs };
+  }
+
+  /** The whole pipeline for a batch of images: decode, crop, stage 1 as one batch, refinement stages. */
+  async predict(requests: readonly PoseRequest[]): Promise<PosePrediction[]> {
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
+    if (requests.length === 0) return [];
+    const t0 = performance.now();
+    const s = this.info.inputSize;
+    const depths = requests.map((r) => this.checkStages(r.stages));
+    const images = await Promise.all(requests.map((r) => (r.image instanceof Uint8Array ? decodeImage(r.image) : r.image)));
+    const tDecode = performance.now();
+    const boxes = requests.map((r, i) => personBox(r.bboxPx, images[i]!));
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
+    const x = new Float32Array(requests.length * 3 * s * s);
+    await Promise.all(images.map(async (img, i) => {
+      x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
+    }));
+    const tPre = performance.now();
+    const stage1 = await this.predictFromCrops(x, cropBoxes);
+    const tStage1 = performance.now();
+    const out: PosePrediction[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      let joints = stage1.jointsPx[i]!;
+      let refineMs = 0;
+      if (depths[i]! > 1) {
+        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
+        joints = r.jointsPx;
+        refineMs = r.sessionMs;
+      }
+      out.push({
+        jointsPx: joints,
+        names: this.info.jointNames,
+        boxPx: boxes[i]!,
+        cropBoxXyxy: cropBoxes[i]!,
+        imageSize: { width: images[i]!.width, height: images[i]!.height },
+        stagesRun: depths[i]!,
+        timingsMs: {
+          decode: round(tDecode - t0),
+          preprocess: round(tPre - tDecode),
+          stage1: round(tStage1 - tPre),
+          stage1Session: round(stage1.sessionMs),
+          refine: round(refineMs),
+          total: round(performance.now() - t0),
+          batch: requests.length,
+        },
+      });
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.close();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+/** The caller's box, checked against the image; default the whole image. */
+export function personBox(bboxPx: readonly number[] | undefined, img: { width: number; height: number }): [number, number, number, number] {
+  if (!bboxPx) return [0, 0, img.width, img.height];
+  const [x, y, w, h] = bboxPx as [number, number, number, number];
+  if (bboxPx.length !== 4 || ![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0) {
+    throw new BoxError(`bbox: expected x,y,w,h with w > 0 and h > 0, found ${JSON.stringify(bboxPx)}`);
+  }
+  if (x < 0 || y < 0 || x + w > img.width || y + h > img.height) {
+    throw new BoxError(`bbox: ${x},${y},${w},${h} reaches outside the ${img.width}×${img.height} image`);
+  }
+  return [x, y, w, h];
+}
+
+/** Loads a model (see PoseModel.load). */
+export function loadPoseModel(options: LoadOptions = {}): Promise<PoseModel> {
+  return PoseModel.load(options);
+}

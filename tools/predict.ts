@@ -1,0 +1,124 @@
+/** `deeppose predict [--model M] [--bbox x,y,w,h] [--stages N] [--out DIR] [--json] <image|dir>...` */
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DeepPoseError } from '../data/errors.js';
+import { drawOverlay } from '../data/overlay.js';
+import { writeFileAtomic } from '../model/io/atomic-write.js';
+import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
+import { action, reportError } from './action.js';
+import { parseBbox, parseInt10 } from './options.js';
+import { progressBar } from './progress.js';
+
+const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
+
+/** Files named on the command line, directories expanded to their images (sorted). */
+export function expandInputs(inputs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of inputs) {
+    if (existsSync(p) && statSync(p).isDirectory()) {
+      out.push(...readdirSync(p).filter((f) => IMAGE_EXT.test(f)).sort().map((f) => path.join(p, f)));
+    } else out.push(p);
+  }
+  return out;
+}
+
+export function predictionJson(file: string, p: PosePrediction, modelId: string): Record<string, unknown> {
+  return {
+    image: file,
+    model: modelId,
+    imageSize: p.imageSize,
+    boxPx: p.boxPx,
+    cropBoxXyxy: p.cropBoxXyxy,
+    stages: p.stagesRun,
+    joints: p.names.map((name, i) => ({ name, x: +p.jointsPx[i]![0].toFixed(2), y: +p.jointsPx[i]![1].toFixed(2) })),
+    timingsMs: p.timingsMs,
+  };
+}
+
+interface PredictOptions { model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('estimate poses on images: JSON joints per image and skeleton overlay files')
+    .argument('<inputs...>', 'image files (JPEG, PNG, WebP) or directories of them')
+    .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--bbox <x,y,w,h>', 'person box in pixels (default: the whole image)', parseBbox)
+    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, 10))
+    .option('--out <dir>', 'write <name>.json and <name>.overlay.<format> per image here')
+    .option('--format <fmt>', 'overlay format: png | jpeg | webp', 'png')
+    .option('--labels', 'label joints on overlays')
+    .option('--json', 'print one JSON document per image on stdout (JSON lines)')
+    .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
+    .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
+      const files = expandInputs(inputs);
+      if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
+      if (opts.out) mkdirSync(opts.out, { recursive: true });
+      const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      let failures = 0;
+      const bar = files.length > 8 ? progressBar('predict', files.length) : undefined;
+      const verbose = Boolean(cmd.optsWithGlobals().verbose);
+      try {
+        for (let i = 0; i < files.length; i += opts.batch) {
+          const chunk = files.slice(i, i + opts.batch);
+          type Loaded = { file: string; bytes: Uint8Array } | { file: string; error: unknown };
+          const loaded: Loaded[] = await Promise.all(chunk.map(async (f): Promise<Loaded> => {
+            try {
+              return { file: f, bytes: new Uint8Array(await readFile(f)) };
+            } catch (err) {
+              return { file: f, error: err };
+            }
+          }));
+          // One batch for the readable images; an image that fails alone is retried alone to name it.
+          const ok = loaded.filter((l): l is { file: string; bytes: Uint8Array } => 'bytes' in l);
+          let results: (PosePrediction | Error)[];
+          try {
+            results = await model.predict(ok.map((l) => ({ image: l.bytes, bboxPx: opts.bbox, stages: opts.stages })));
+          } catch {
+            results = [];
+            for (const l of ok) {
+              try {
+                results.push((await model.predict([{ image: l.bytes, bboxPx: opts.bbox, stages: opts.stages }]))[0]!);
+              } catch (err) {
+                results.push(err as Error);
+              }
+            }
+          }
+          for (const l of loaded) {
+            if ('error' in l) {
+              failures++;
+              reportError(`deeppose predict: ${l.file}`, l.error, verbose);
+              continue;
+            }
+            const r = results[ok.indexOf(l)]!;
+            if (r instanceof Error) {
+              failures++;
+              reportError(`deeppose predict: ${l.file}`, r, verbose);
+              continue;
+            }
+            const doc = predictionJson(l.file, r, model.info.id);
+            if (opts.json) process.stdout.write(`${JSON.stringify(doc)}\n`);
+            if (opts.out) {
+              const base = path.join(opts.out, path.basename(l.file).replace(IMAGE_EXT, ''));
+              await writeFileAtomic(`${base}.json`, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
+              const overlay = await drawOverlay(l.bytes, r.jointsPx, model.skeleton, { box: r.boxPx, labels: Boolean(opts.labels), format: opts.format });
+              await writeFileAtomic(`${base}.overlay.${opts.format === 'jpeg' ? 'jpg' : opts.format}`, [overlay]);
+            }
+            if (!opts.json && !bar) {
+              process.stdout.write(`${l.file}: ${r.names.length} joints, box ${r.boxPx.map((v) => Math.round(v)).join(',')}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n`);
+            }
+          }
+          bar?.tick(chunk.length);
+        }
+      } finally {
+        bar?.done();
+        await model.close();
+      }
+      if (failures > 0) {
+        process.stderr.write(`deeppose predict: ${failures} of ${files.length} images failed\n`);
+        process.exitCode = 1;
+      }
+    }));
+}
