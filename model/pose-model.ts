@@ -124,6 +124,11 @@ export class PoseModel {
     return model;
   }
 
+  /** Inference workers: batches that can run at once. */
+  get concurrency(): number {
+    return this.pool.workers;
+  }
+
   /** Tasks waiting for an inference worker. */
   get queueDepth(): number {
     return this.pool.queueSize;

@@ -5,6 +5,7 @@ import { registerConvert } from './convert.js';
 import { registerScrub } from './scrub.js';
 import { registerRemap } from './remap.js';
 import { registerPredict } from './predict.js';
+import { registerServe } from './serve.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -12,4 +13,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerScrub,
   registerRemap,
   registerPredict,
+  registerServe,
 ];
