@@ -33,7 +33,7 @@
   // Box drawing, in displayed pixels, converted to image pixels on send.
   const frame = $('frame');
   const pos = (e) => { const r = frame.getBoundingClientRect(); return [Math.min(Math.max(e.clientX - r.left, 0), r.width), Math.min(Math.max(e.clientY - r.top, 0), r.height)]; };
-  frame.addEventListener('pointerdown', (e) => { state.drag = pos(e); frame.setPointerCapture(e.pointerId); });
+  frame.addEventListener('pointerdown', (e) => { e.preventDefault(); state.drag = pos(e); frame.setPointerCapture(e.pointerId); });
   frame.addEventListener('pointermove', (e) => {
     if (!state.drag) return;
     const [x0, y0] = state.drag; const [x1, y1] = pos(e);

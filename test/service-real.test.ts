@@ -1,0 +1,37 @@
+/** `deeppose serve` as a process, on the embedded default model: real inference, graceful shutdown. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FIXTURES, scratch } from './helpers/paths.js';
+import { startServeProcess } from './helpers/serve-process.js';
+
+const tmp = scratch();
+after(tmp.cleanup);
+const JPEG = readFileSync(path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00004.jpg'));
+
+test('serves the embedded default model and shuts down gracefully on SIGTERM, finishing in-flight requests', async () => {
+  const s = await startServeProcess([], { DEEPPOSE_CACHE_DIR: tmp.dir });
+  try {
+    const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { models: { id: string; skeleton: string; stages: number }[] };
+    assert.match(models.models[0]!.id, /^epoch-48\.model@3ec3dbeaa992/);
+    assert.equal(models.models[0]!.skeleton, 'lsp14');
+    const r = await fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } });
+    assert.equal(r.status, 200);
+    const j = (await r.json()) as { joints: { name: string; x: number; y: number }[]; imageSize: { width: number; height: number } };
+    assert.equal(j.joints.length, 14);
+    for (const p of j.joints) assert.ok(Number.isFinite(p.x) && Number.isFinite(p.y));
+    // In flight while SIGTERM arrives: still answered.
+    const inflight = Promise.all(Array.from({ length: 6 }, () => fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
+    await new Promise((res) => setTimeout(res, 20));
+    s.child.kill('SIGTERM');
+    const answers = await inflight;
+    assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 200]);
+    assert.equal(await s.exited, 0);
+    assert.match(s.log(), /SIGTERM: finishing in-flight requests/);
+    assert.match(s.log(), /stopped/);
+    await assert.rejects(fetch(`${s.url}/healthz`));
+  } finally {
+    if (s.child.exitCode === null) s.child.kill('SIGKILL');
+  }
+});
