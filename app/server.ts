@@ -8,7 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeImage, DEFAULT_MAX_PIXELS, type DecodedImage } from '../data/image.js';
+import { probeImage, DEFAULT_MAX_PIXELS } from '../data/image.js';
 import { drawOverlay } from '../data/overlay.js';
 import type { PosePrediction, PoseRequest } from '../model/pose-model.js';
 import { personBox } from '../model/pose-model.js';
@@ -41,7 +41,6 @@ export interface AppOptions extends ServiceLimits {
 
 interface Job {
   readonly request: PoseRequest;
-  readonly image: DecodedImage;
 }
 
 export interface PoseApp {
@@ -68,10 +67,10 @@ export function createApp(options: AppOptions): PoseApp {
         const t0 = performance.now();
         metrics.batchSize.observe(jobs.length);
         try {
-          return await model.predict(jobs.map((j) => ({ ...j.request, image: j.image })));
+          return await model.predict(jobs.map((j) => j.request));
         } catch {
           // Isolate the failing request: the others still get answers.
-          return Promise.all(jobs.map((j) => model.predict([{ ...j.request, image: j.image }]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
+          return Promise.all(jobs.map((j) => model.predict([j.request]).then((r) => r[0]!, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
         } finally {
           metrics.inference.observe(performance.now() - t0);
         }
@@ -98,13 +97,14 @@ export function createApp(options: AppOptions): PoseApp {
     return m;
   };
 
-  const estimate = async (req: Request): Promise<{ model: ServedModel; prediction: PosePrediction; image: DecodedImage; overlayFormat?: 'png' | 'jpeg' }> => {
+  const estimate = async (req: Request): Promise<{ model: ServedModel; prediction: PosePrediction; image: Uint8Array; overlayFormat?: 'png' | 'jpeg' }> => {
     const model = ready();
     const r = imageRequest(req, model.info.stages);
-    const image = await decodeImage(r.image, { maxPixels, name: 'image' });
-    personBox(r.bboxPx, image); // refuses a box outside the image before queueing
-    const prediction = await batcherFor(model).submit({ request: { image: r.image, bboxPx: r.bboxPx, stages: r.stages }, image });
-    return { model, prediction, image, overlayFormat: r.overlayFormat };
+    // Header only: format and pixel limit are checked before anything is decoded.
+    const size = await probeImage(r.image, { maxPixels, name: 'image' });
+    personBox(r.bboxPx, size); // refuses a box outside the image before queueing
+    const prediction = await batcherFor(model).submit({ request: { image: r.image, bboxPx: r.bboxPx, stages: r.stages } });
+    return { model, prediction, image: r.image, overlayFormat: r.overlayFormat };
   };
 
   const json = (model: ServedModel, p: PosePrediction) => ({
@@ -117,7 +117,7 @@ export function createApp(options: AppOptions): PoseApp {
     timingsMs: p.timingsMs,
   });
 
-  const sendOverlay = async (res: Response, model: ServedModel, image: DecodedImage, p: PosePrediction, format: 'png' | 'jpeg') => {
+  const sendOverlay = async (res: Response, model: ServedModel, image: Uint8Array, p: PosePrediction, format: 'png' | 'jpeg') => {
     const img = await drawOverlay(image, p.jointsPx, model.skeleton, { box: p.boxPx, format });
     res.type(format === 'jpeg' ? 'image/jpeg' : 'image/png').setHeader('X-Pose', JSON.stringify(json(model, p).joints.map((j) => [j.x, j.y])));
     res.send(img);

@@ -12,8 +12,8 @@ import { cropSquareInto } from '../data/transforms/square-crop.js';
 import { cascadeCrops, refineJoints } from './cascade.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
-import { decodeImage, type DecodedImage } from '../data/image.js';
-import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, gcnInPlace, type BoxXyxy } from '../data/transforms/legacy.js';
+import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
+import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, gcnInPlace, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 export interface PoseModelInfo {
   /** `<source name>@<sha256 prefix>` of stage 1, plus `+N stages`. */
@@ -189,7 +189,13 @@ export class PoseModel {
     const t0 = performance.now();
     const s = this.info.inputSize;
     const depths = requests.map((r) => this.checkStages(r.stages));
-    const images = await Promise.all(requests.map((r) => (r.image instanceof Uint8Array ? decodeImage(r.image) : r.image)));
+    // Encoded images are only probed (header) here; the crop is decoded and
+    // resampled in one sharp pipeline. Full decodes happen only for the cascade.
+    const images: (DecodedImage | EncodedImage)[] = await Promise.all(requests.map(async (r) => {
+      if (!(r.image instanceof Uint8Array)) return r.image;
+      const meta = await probeImage(r.image);
+      return { encoded: r.image, width: meta.width, height: meta.height };
+    }));
     const tDecode = performance.now();
     const boxes = requests.map((r, i) => personBox(r.bboxPx, images[i]!));
     const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
@@ -205,7 +211,9 @@ export class PoseModel {
       let joints = stage1.jointsPx[i]!;
       let refineMs = 0;
       if (depths[i]! > 1) {
-        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
+        const img = images[i]!;
+        const decoded = 'encoded' in img ? await decodeImage(img.encoded) : img;
+        const r = await this.refine(decoded, joints, cropBoxes[i]!, depths[i]);
         joints = r.jointsPx;
         refineMs = r.sessionMs;
       }

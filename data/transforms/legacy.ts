@@ -13,6 +13,7 @@
  */
 import sharp from 'sharp';
 import { DeepPoseError } from '../errors.js';
+import { ImageDecodeError } from '../image.js';
 import type { RawImage } from './square-crop.js';
 
 /** A crop box `[x0, y0, x1, y1]` in integer pixels (x1, y1 exclusive). */
@@ -109,13 +110,46 @@ export function gcnInPlace(x: Float32Array, size: number): void {
   for (let c = 0; c < 3; c++) {
     const p = x.subarray(c * plane, (c + 1) * plane);
     let sum = 0;
-    for (let i = 0; i < plane; i++) sum += p[i]!;
-    const mean = sum / plane;
     let sq = 0;
-    for (let i = 0; i < plane; i++) sq += (p[i]! - mean) ** 2;
-    const scale = 1 / (Math.sqrt(sq / plane) + GCN_EPSILON);
-    for (let i = 0; i < plane; i++) p[i] = (p[i]! - mean) * scale;
+    for (let i = 0; i < plane; i++) {
+      const v = p[i]!;
+      sum += v;
+      sq += v * v;
+    }
+    normalisePlane(p, sum, sq);
   }
+}
+
+/** `(v − mean) / (std + eps)` given the plane's sum and sum of squares (population std). */
+function normalisePlane(p: Float32Array, sum: number, sq: number): void {
+  const n = p.length;
+  const mean = sum / n;
+  const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
+  const scale = 1 / (std + GCN_EPSILON);
+  for (let i = 0; i < n; i++) p[i] = (p[i]! - mean) * scale;
+}
+
+/**
+ * Interleaved 8-bit RGB `[S, S, 3]` → planar float32 `[3, S, S]` in `order`,
+ * GCN'd, in two passes (the per-channel sums are taken while converting).
+ */
+export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', out = new Float32Array(3 * size * size)): Float32Array {
+  const plane = size * size;
+  const src = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  for (let c = 0; c < 3; c++) {
+    const p = out.subarray(c * plane, (c + 1) * plane);
+    const ch = src[c]!;
+    let sum = 0;
+    let sq = 0;
+    for (let i = 0, j = ch; i < plane; i++, j += 3) {
+      const v = rgb[j]!;
+      p[i] = v;
+      sum += v;
+      sq += v * v;
+    }
+    normalisePlane(p, sum, sq);
+  }
+  return out;
 }
 
 /**
@@ -123,7 +157,7 @@ export function gcnInPlace(x: Float32Array, size: number): void {
  * planar float32 `[3, S, S]`.
  */
 export async function preprocessCrop(
-  img: RawImage, box: BoxXyxy, options: { size: number; channels: 'bgr' | 'rgb'; resampler?: Resampler },
+  img: RawImage | EncodedImage, box: BoxXyxy, options: { size: number; channels: 'bgr' | 'rgb'; resampler?: Resampler },
 ): Promise<Float32Array> {
   const [x0, y0, x1, y1] = box;
   if (!(x1 > x0 && y1 > y0)) throw new CropError(`crop box ${box.join(',')} is empty (the person box lies outside the ${img.width}×${img.height} image or has no size)`);
@@ -131,7 +165,10 @@ export async function preprocessCrop(
   const w = x1 - x0;
   const h = y1 - y0;
   const resampler = options.resampler ?? LEGACY_RESAMPLER;
-  let pipeline = sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 3 } })
+  // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
+  let pipeline = ('encoded' in img
+    ? sharp(img.encoded, { limitInputPixels: false, failOn: 'error' }).rotate()
+    : sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 3 } }))
     .extract({ left: x0, top: y0, width: w, height: h })
     .removeAlpha();
   if (resampler === 'affine-bilinear') {
@@ -142,18 +179,25 @@ export async function preprocessCrop(
   } else {
     pipeline = pipeline.resize(s, s, { fit: 'fill', kernel: resampler, fastShrinkOnLoad: false });
   }
-  const { data: raw, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  let raw: Buffer;
+  let info: { width: number; height: number; channels: number };
+  try {
+    ({ data: raw, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }));
+  } catch (err) {
+    throw new ImageDecodeError(`image: corrupt or truncated image (${String((err as Error).message).split('\n')[0]})`, err);
+  }
   if (info.width !== s || info.height !== s || info.channels !== 3) {
     throw new CropError(`crop ${box.join(',')} resampled to ${info.width}×${info.height}×${info.channels}, expected ${s}×${s}×3`);
   }
-  const plane = s * s;
-  const out = new Float32Array(3 * plane);
-  const order = options.channels === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
-    const src = order[c]!;
-    const base = c * plane;
-    for (let i = 0; i < plane; i++) out[base + i] = raw[i * 3 + src]!;
-  }
-  gcnInPlace(out, s);
-  return out;
+  return planarGcn(raw, s, options.channels);
+}
+
+/**
+ * An image still encoded (JPEG/PNG/WebP bytes) with its size after EXIF
+ * orientation, as `probeImage` reports it: cropped straight from the bytes.
+ */
+export interface EncodedImage {
+  readonly encoded: Uint8Array;
+  readonly width: number;
+  readonly height: number;
 }

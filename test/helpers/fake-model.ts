@@ -2,7 +2,7 @@
 import { LSP14 } from '../../data/skeletons.js';
 import type { ServedModel } from '../../app/model-port.js';
 import type { PosePrediction, PoseRequest } from '../../model/pose-model.js';
-import type { DecodedImage } from '../../data/image.js';
+import { decodeImage, type DecodedImage } from '../../data/image.js';
 
 export function fakeModel(options: { delayMs?: number; never?: boolean } = {}): ServedModel & { batches: number[] } {
   const batches: number[] = [];
@@ -17,15 +17,15 @@ export function fakeModel(options: { delayMs?: number; never?: boolean } = {}): 
       batches.push(requests.length);
       if (options.never) await new Promise(() => undefined);
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
-      return requests.map((r) => {
-        const img = r.image as DecodedImage;
+      return Promise.all(requests.map(async (r) => {
+        const img = r.image instanceof Uint8Array ? await decodeImage(r.image) : (r.image as DecodedImage);
         const box: [number, number, number, number] = r.bboxPx ? [...r.bboxPx] as [number, number, number, number] : [0, 0, img.width, img.height];
         return {
           jointsPx: LSP14.joints.map((_, i) => [box[0] + (i + 1) * box[2] / 15, box[1] + box[3] / 2] as [number, number]),
           names: LSP14.joints, boxPx: box, cropBoxXyxy: [box[0], box[1], box[0] + box[2], box[1] + box[3]],
           imageSize: { width: img.width, height: img.height }, stagesRun: r.stages ?? 2, timingsMs: { total: 1 },
         };
-      });
+      }));
     },
     async close() {},
   };
