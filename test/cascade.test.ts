@@ -1,0 +1,66 @@
+/** The DeepPose cascade with small stage models built for the test. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LSP14 } from '../data/skeletons.js';
+import { cascadeCrops, refineJoints, torsoDiameterPx } from '../model/cascade.js';
+import { loadPoseModel } from '../model/pose-model.js';
+import { FIXTURES, scratch } from './helpers/paths.js';
+import { writeConstantStageModel } from './helpers/stage-model.js';
+import { InvalidArgumentError } from '../data/errors.js';
+
+const tmp = scratch();
+process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
+after(tmp.cleanup);
+const JPEG = new Uint8Array(readFileSync(path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00004.jpg')));
+
+test('cascade geometry: crops of side σ × torso diameter centred on each joint; refinement adds side × output', () => {
+  const joints = LSP14.joints.map((_, i) => [10 * i, 5 * i] as [number, number]);
+  // torso = right hip (2) to left shoulder (9): (20,10) to (90,45)
+  const d = Math.hypot(70, 35);
+  assert.equal(torsoDiameterPx(joints, LSP14, 99), d);
+  const crops = cascadeCrops(joints, LSP14, 0.5, 99);
+  assert.equal(crops.length, 14);
+  assert.deepEqual(crops[3], { cx: 30, cy: 15, side: 0.5 * d });
+  const y = new Float32Array(14 * 28);
+  y[3 * 28 + 6] = 0.1; // crop 3's output for joint 3: x
+  y[3 * 28 + 7] = -0.2;
+  y[3 * 28 + 8] = 5; // another joint's output from crop 3 is ignored
+  const refined = refineJoints(crops, y, 14);
+  assert.ok(Math.abs(refined[3]![0] - (30 + 0.1 * 0.5 * d)) < 1e-6);
+  assert.ok(Math.abs(refined[3]![1] - (15 - 0.2 * 0.5 * d)) < 1e-6);
+  assert.deepEqual(refined[4], [40, 20]);
+  // A degenerate torso falls back to the given diameter.
+  assert.equal(torsoDiameterPx(joints.map(() => [1, 1] as [number, number]), LSP14, 42), 42);
+});
+
+test('a 3-stage cascade of small stage models refines every joint; --stages limits the depth', async () => {
+  const stage1 = path.join(tmp.dir, 's1.onnx');
+  const stage2 = path.join(tmp.dir, 's2.onnx');
+  const stage3 = path.join(tmp.dir, 's3.onnx');
+  // Stage 1: a fixed pose in the crop. Stage 2: every joint moves by (+0.1, −0.05) × side. Stage 3: no change.
+  const pose = Float32Array.from({ length: 28 }, (_, i) => (i % 2 === 0 ? -0.3 + 0.04 * (i / 2) : -0.4 + 0.05 * ((i - 1) / 2)));
+  writeConstantStageModel(stage1, { stage: 1, inputSize: 220, output: pose });
+  writeConstantStageModel(stage2, { stage: 2, sigma: 0.5, inputSize: 32, output: Float32Array.from({ length: 28 }, (_, i) => (i % 2 === 0 ? 0.1 : -0.05)) });
+  writeConstantStageModel(stage3, { stage: 3, sigma: 0.3, inputSize: 24, output: new Float32Array(28) });
+  const model = await loadPoseModel({ model: [stage1, stage2, stage3], workers: 1, threads: 1 });
+  try {
+    assert.equal(model.info.stages, 3);
+    const bbox: [number, number, number, number] = [40, 30, 80, 150];
+    const [one] = await model.predict([{ image: JPEG, bboxPx: bbox, stages: 1 }]);
+    const [two] = await model.predict([{ image: JPEG, bboxPx: bbox, stages: 2 }]);
+    const [three] = await model.predict([{ image: JPEG, bboxPx: bbox }]);
+    assert.equal(one!.stagesRun, 1);
+    assert.equal(three!.stagesRun, 3);
+    const side = 0.5 * torsoDiameterPx(one!.jointsPx, LSP14, 0);
+    two!.jointsPx.forEach(([x, y], i) => {
+      assert.ok(Math.abs(x - (one!.jointsPx[i]![0] + 0.1 * side)) < 1e-3, `joint ${i} x`);
+      assert.ok(Math.abs(y - (one!.jointsPx[i]![1] - 0.05 * side)) < 1e-3, `joint ${i} y`);
+    });
+    three!.jointsPx.forEach((p, i) => assert.ok(Math.abs(p[0] - two!.jointsPx[i]![0]) < 1e-3 && Math.abs(p[1] - two!.jointsPx[i]![1]) < 1e-3));
+    await assert.rejects(model.predict([{ image: JPEG, stages: 4 }]), (e) => e instanceof InvalidArgumentError && /Expected an integer from 1 to 3/.test(e.message));
+  } finally {
+    await model.close();
+  }
+});

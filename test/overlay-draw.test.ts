@@ -1,0 +1,47 @@
+/** Skeleton overlays: lines where the skeleton says, in the limb's colour; missing joints not drawn. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import sharp from 'sharp';
+import { drawOverlay } from '../data/overlay.js';
+import { LSP14 } from '../data/skeletons.js';
+
+const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
+
+async function pixels(png: Buffer) {
+  const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { at: (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * 3, (y * info.width + x) * 3 + 3)), info };
+}
+
+test('a limb is drawn along the segment between its joints, in its colour', async () => {
+  const bg = await sharp({ create: { width: 200, height: 120, channels: 3, background: '#000000' } }).png().toBuffer();
+  const joints: ([number, number] | null)[] = LSP14.joints.map(() => null);
+  joints[0] = [20, 60]; // right ankle
+  joints[1] = [180, 60]; // right knee: right lower leg, horizontal
+  const png = await drawOverlay(bg, joints, LSP14, { lineWidth: 6 });
+  const { at, info } = await pixels(png);
+  assert.deepEqual([info.width, info.height], [200, 120]);
+  const colour = hex(LSP14.limbs.find((l) => l.name === 'rightLowerLeg')!.colour);
+  for (const x of [50, 80, 100, 130, 150]) {
+    const p = at(x, 60);
+    p.forEach((v, i) => assert.ok(Math.abs(v - colour[i]!) < 40, `pixel ${x},60 = ${p}, expected ≈ ${colour}`));
+  }
+  assert.deepEqual(at(100, 20), [0, 0, 0], 'nothing drawn away from the line');
+  assert.deepEqual(at(100, 100), [0, 0, 0]);
+});
+
+test('left and right limbs differ in colour; limbs touching a missing joint are skipped; formats', async () => {
+  const left = LSP14.limbs.find((l) => l.name === 'leftLowerArm')!.colour;
+  const right = LSP14.limbs.find((l) => l.name === 'rightLowerArm')!.colour;
+  assert.notEqual(left, right);
+  const bg = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#000000' } }).jpeg().toBuffer();
+  const joints: ([number, number] | null)[] = LSP14.joints.map(() => null);
+  joints[6] = [10, 50]; // right wrist, elbow missing → no line
+  joints[7] = [Number.NaN, 50];
+  const png = await drawOverlay(bg, joints, LSP14, { lineWidth: 4 });
+  const { at } = await pixels(png);
+  assert.ok(at(50, 50).every((v) => v < 30), 'no line towards a missing elbow');
+  for (const format of ['jpeg', 'webp'] as const) {
+    const out = await drawOverlay(bg, joints, LSP14, { format, labels: true, box: [5, 5, 50, 50] });
+    assert.equal((await sharp(out).metadata()).format, format);
+  }
+});
