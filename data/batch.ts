@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SampleLoadError } from './dataset-errors.js';
-import { decodeImage, DEFAULT_MAX_PIXELS } from './image.js';
+import { decodeImage, DEFAULT_MAX_PIXELS, probeImage } from './image.js';
 import { createRng } from './random.js';
 import { SKELETONS, type SkeletonId } from './skeletons.js';
 import { augmentSampleInto, drawAugmentParams, LEGACY_AUGMENT, type AugmentOptions } from './transforms/augment.js';
@@ -102,18 +102,23 @@ export interface BatchFailure {
 
 const ANY_OFF = (v: readonly number[] | undefined, k: number) => (v ? v[k] === 1 : false);
 
-async function loadImage(ref: SampleRef, maxPixels: number) {
-  let bytes: Buffer;
+async function readImageBytes(ref: SampleRef): Promise<Uint8Array> {
   try {
-    bytes = await readFile(ref.imagePath);
+    const bytes = await readFile(ref.imagePath);
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new SampleLoadError(ref.imagePath, `${ref.imagePath}: cannot read image (${code === 'ENOENT' ? 'file not found' : code ?? (err as Error).message})`, err);
   }
+}
+
+/** Runs an image step, turning its failure into a `SampleLoadError` that names the file. */
+async function imageStep<T>(ref: SampleRef, step: () => Promise<T>): Promise<T> {
   try {
-    return await decodeImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: ref.imagePath, maxPixels });
+    return await step();
   } catch (err) {
-    throw new SampleLoadError(ref.imagePath, (err as Error).message, err);
+    const message = (err as Error).message.replace(/^image: /, `${ref.imagePath}: `);
+    throw new SampleLoadError(ref.imagePath, message.startsWith(ref.imagePath) ? message : `${ref.imagePath}: ${message}`, err);
   }
 }
 
@@ -125,7 +130,13 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   const skeleton = SKELETONS[config.skeleton];
   const K = skeleton.joints.length;
   const S = config.size;
-  const img = await loadImage(ref, config.maxPixels);
+  const bytes = await readImageBytes(ref);
+  const opts = { name: ref.imagePath, maxPixels: config.maxPixels };
+  // Evaluation reads the header only and crops straight from the encoded
+  // bytes (the inference path); training needs the whole decoded image.
+  const img = config.mode === 'eval'
+    ? { encoded: bytes, ...(await imageStep(ref, () => probeImage(bytes, opts))) }
+    : await imageStep(ref, () => decodeImage(bytes, opts));
   const joints: [number, number][] = [];
   const visible: boolean[] = [];
   const boxMask: boolean[] = [];
@@ -142,13 +153,14 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   const offset = b * 3 * S * S;
   if (config.mode === 'eval') {
     box = personBox ? legacyCropBox(personBox, img.width, img.height) : [0, 0, img.width, img.height];
-    const x = await preprocessCrop(img, box, { size: S, channels: config.channels });
+    const x = await imageStep(ref, () => preprocessCrop(img, box, { size: S, channels: config.channels }));
     out.x.set(x, offset);
     norm = normaliseJoints(joints, box, S);
     vis = visible;
   } else {
     const rng = createRng(config.seed, 2, epoch, ref.index);
     const params = drawAugmentParams(rng, config.augment);
+    if (!('data' in img)) throw new Error('unreachable: training decodes the image');
     const a = augmentSampleInto(img, joints, boxMask, skeleton, params, { size: S, channels: config.channels }, out.x, offset);
     box = a.cropBox;
     norm = a.jointsNorm;

@@ -72,9 +72,14 @@ export async function readLegacyCsv(path: string, options: Omit<LegacyCsvOptions
   return parseLegacyCsv(text, { ...options, source: path });
 }
 
+/** A float as Python's `str(float)` writes it in this range: `10.0`, `95.5`, shortest round trip. */
+function pyFloat(v: number): string {
+  return Number.isInteger(v) && Math.abs(v) < 1e16 ? v.toFixed(1) : String(v);
+}
+
 /**
  * Formats annotations as legacy CSV: invisible joints become `-1,-1`;
- * numbers use the shortest round-trip form (as Python's `repr`).
+ * coordinates as the legacy (Python) code wrote them (`10.0`, shortest round trip).
  */
 export function formatLegacyCsv(rows: readonly PoseAnnotation[]): string {
   return rows.map((r) => {
@@ -83,7 +88,7 @@ export function formatLegacyCsv(rows: readonly PoseAnnotation[]): string {
     r.jointsPx.forEach(([x, y], j) => {
       if (r.visible[j]) {
         if (!Number.isFinite(x) || !Number.isFinite(y)) throw new AnnotationFormatError(`${r.image}: joint ${j} is visible but (${x}, ${y}) is not finite`);
-        cells.push(String(x), String(y));
+        cells.push(pyFloat(x), pyFloat(y));
       } else cells.push(String(LEGACY_MISSING), String(LEGACY_MISSING));
     });
     return `${cells.join(',')}\n`;
