@@ -152,6 +152,11 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     }
   }
 
+  /** Batches being built or waiting to be taken (never more than `prefetch`). */
+  get pendingBatches(): number {
+    return this.queue.length;
+  }
+
   async next(): Promise<IteratorResult<PoseBatch>> {
     if (this.closed || this.failed) return { done: true, value: undefined };
     this.schedule();
