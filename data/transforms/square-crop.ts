@@ -28,21 +28,44 @@ export function cropSquareInto(
   const x0 = cx - side / 2;
   const y0 = cy - side / 2;
   const plane = size * size;
-  const chanIndex = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  const chans = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  // Source columns and weights, once per crop (sampling at pixel centres, as resamplers do).
+  const colA = new Int32Array(size);
+  const colW = new Float64Array(size);
+  for (let ox = 0; ox < size; ox++) {
+    const sx = x0 + (ox + 0.5) * scale - 0.5;
+    colA[ox] = Math.floor(sx);
+    colW[ox] = sx - colA[ox]!;
+  }
+  const px = (x: number, y: number, ch: number): number =>
+    x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * channels + ch]!;
   for (let oy = 0; oy < size; oy++) {
-    // Sample at pixel centres, as resamplers do.
     const sy = y0 + (oy + 0.5) * scale - 0.5;
     const yA = Math.floor(sy);
     const fy = sy - yA;
+    const rowInside = yA >= 0 && yA + 1 < height;
     for (let ox = 0; ox < size; ox++) {
-      const sx = x0 + (ox + 0.5) * scale - 0.5;
-      const xA = Math.floor(sx);
-      const fx = sx - xA;
-      for (let c = 0; c < 3; c++) {
-        const ch = chanIndex[c]!;
-        const p = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * channels + ch]!);
-        const v = (1 - fy) * ((1 - fx) * p(xA, yA) + fx * p(xA + 1, yA)) + fy * ((1 - fx) * p(xA, yA + 1) + fx * p(xA + 1, yA + 1));
-        out[offset + c * plane + oy * size + ox] = v;
+      const xA = colA[ox]!;
+      const fx = colW[ox]!;
+      const o = offset + oy * size + ox;
+      if (rowInside && xA >= 0 && xA + 1 < width) {
+        const i00 = (yA * width + xA) * channels;
+        const i10 = i00 + channels;
+        const i01 = i00 + width * channels;
+        const i11 = i01 + channels;
+        for (let c = 0; c < 3; c++) {
+          const ch = chans[c]!;
+          const top = data[i00 + ch]! + fx * (data[i10 + ch]! - data[i00 + ch]!);
+          const bottom = data[i01 + ch]! + fx * (data[i11 + ch]! - data[i01 + ch]!);
+          out[o + c * plane] = top + fy * (bottom - top);
+        }
+      } else {
+        for (let c = 0; c < 3; c++) {
+          const ch = chans[c]!;
+          const top = px(xA, yA, ch) + fx * (px(xA + 1, yA, ch) - px(xA, yA, ch));
+          const bottom = px(xA, yA + 1, ch) + fx * (px(xA + 1, yA + 1, ch) - px(xA, yA + 1, ch));
+          out[o + c * plane] = top + fy * (bottom - top);
+        }
       }
     }
   }
