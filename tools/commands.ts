@@ -6,6 +6,7 @@ import { registerScrub } from './scrub.js';
 import { registerRemap } from './remap.js';
 import { registerPredict } from './predict.js';
 import { registerServe } from './serve.js';
+import { registerEval } from './eval.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -14,4 +15,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerRemap,
   registerPredict,
   registerServe,
+  registerEval,
 ];

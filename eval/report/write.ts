@@ -1,0 +1,53 @@
+/** Writes report.json, report.md and report.html (with an overlay grid) into a directory, atomically. */
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { drawOverlay } from '../../data/overlay.js';
+import { writeFileAtomic } from '../../data/write-atomic.js';
+import type { EvalImage, EvalResult } from '../collector.js';
+import { buildReport, type ReportContext } from './document.js';
+import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';
+
+/** Best, median and worst images (`n` each) with overlays, when their files are at hand. */
+async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n: number): Promise<OverlayTile[]> {
+  const r = result.ranked;
+  if (r.length === 0) return [];
+  const mid = Math.max(0, Math.floor(r.length / 2) - Math.floor(n / 2));
+  const picks = [
+    ...r.slice(0, n).map((x) => ['best', x] as const),
+    ...r.slice(mid, mid + n).map((x) => ['median', x] as const),
+    ...r.slice(-n).reverse().map((x) => ['worst', x] as const),
+  ];
+  const byName = new Map(entries.map((e) => [e.image, e]));
+  const tiles: OverlayTile[] = [];
+  for (const [group, x] of picks) {
+    const e = byName.get(x.image);
+    if (!e?.imagePath) continue;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(e.imagePath);
+    } catch {
+      continue;
+    }
+    const drawn = await drawOverlay(new Uint8Array(bytes), e.predPx, result.skeleton, { format: 'png' });
+    const thumb = await sharp(drawn).resize({ width: 400, height: 400, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
+    tiles.push({ group, image: x.image, caption: `error ${x.meanNormalisedError.toFixed(3)} × torso, PDJ@0.2 ${(100 * x.pdj20).toFixed(0)}%`, dataUri: `data:image/jpeg;base64,${thumb.toString('base64')}` });
+  }
+  return tiles;
+}
+
+export interface WrittenReport {
+  readonly dir: string;
+  readonly document: Record<string, unknown>;
+}
+
+export async function writeReport(dir: string, result: EvalResult, entries: readonly EvalImage[], ctx: ReportContext): Promise<WrittenReport> {
+  mkdirSync(dir, { recursive: true });
+  const doc = buildReport(result, ctx);
+  const tiles = await overlayTiles(result, entries, 4);
+  await writeFileAtomic(path.join(dir, 'report.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  await writeFileAtomic(path.join(dir, 'report.md'), renderMarkdown(doc));
+  await writeFileAtomic(path.join(dir, 'report.html'), renderHtml(doc, result.skeleton, tiles));
+  return { dir, document: doc };
+}
