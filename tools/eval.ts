@@ -17,11 +17,17 @@ import { EvalCollector } from '../eval/collector.js';
 import { readPoseFile, serialisePoseFile, PoseFileError } from '../eval/predictions-file.js';
 import { writeReport } from '../eval/report/write.js';
 import { loadPoseModel } from '../model/pose-model.js';
+import { meanNormalisedPose } from '../eval/baseline.js';
+import { probeImage } from '../data/image.js';
+import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints } from '../data/transforms/legacy.js';
+import type { PoseSample } from '../data/dataset.js';
+import { readFile } from 'node:fs/promises';
 import { action } from './action.js';
 import { parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
 
 interface EvalOptions {
+  meanPoseFrom?: string;
   model?: string[];
   dataset?: string;
   split?: string;
@@ -154,6 +160,46 @@ async function scoreModel(opts: EvalOptions): Promise<void> {
   summary(w.document, opts.out);
 }
 
+/** The legacy crop box of a sample from its annotated joints (image size from the file header). */
+async function sampleCropBox(s: PoseSample): Promise<BoxXyxy | undefined> {
+  const box = jointsBox(s.jointsPx, s.visible);
+  if (!box) return undefined;
+  const size = await probeImage(new Uint8Array(await readFile(s.imagePath)), { name: s.imagePath });
+  return legacyCropBox(box, size.width, size.height);
+}
+
+/** Scores the mean training pose, decoded through each evaluation image's crop. */
+async function scoreMeanPose(opts: EvalOptions): Promise<void> {
+  const t0 = performance.now();
+  const [train, test] = await Promise.all([openDataset(opts.dataset!, opts.meanPoseFrom!), openDataset(opts.dataset!, opts.split!)]);
+  const evalSet = opts.limit ? test.samples.slice(0, opts.limit) : test.samples;
+  const bar = progressBar(`mean pose of ${opts.meanPoseFrom}`, train.samples.length + evalSet.length);
+  const norms: [number, number][][] = [];
+  const vis: boolean[][] = [];
+  for (const s of train.samples) {
+    const box = await sampleCropBox(s);
+    bar.tick();
+    if (!box) continue;
+    norms.push(normaliseJoints(s.jointsPx, box, 220));
+    vis.push([...s.visible]);
+  }
+  const mean = meanNormalisedPose(norms, vis);
+  const c = new EvalCollector(test.skeleton);
+  for (const s of evalSet) {
+    const box = await sampleCropBox(s);
+    bar.tick();
+    const pred = box ? decodeJoints(mean.flat(), box, 220) : s.jointsPx.map(() => null);
+    c.add({ image: s.image, predPx: pred, gtPx: s.jointsPx, visible: s.visible, headBoxXyxy: s.headBoxXyxy, imagePath: s.imagePath });
+  }
+  bar.done();
+  const result = c.result();
+  const w = await writeReport(opts.out, result, c.entries, {
+    predictionsFile: `mean normalised pose of ${opts.dataset} split ${opts.meanPoseFrom} (${norms.length} images)`,
+    dataset: opts.dataset, split: opts.split, annotationSource: test.annotationSource, wallSeconds: (performance.now() - t0) / 1000, command: commandLine(),
+  });
+  summary(w.document, opts.out);
+}
+
 export function registerEval(program: Command): void {
   program
     .command('eval')
@@ -171,6 +217,7 @@ export function registerEval(program: Command): void {
     .option('--predictions <file>', 'score this predictions file (with --ground-truth) instead of running a model')
     .option('--ground-truth <file>', 'ground truth in the interchange format')
     .option('--images <dir>', 'with --predictions: where the images are, for the overlay grid')
+    .option('--mean-pose-from <split>', 'score the mean-pose baseline: the mean normalised pose of this split (e.g. legacy-train), decoded through each crop')
     .option('--export-ground-truth <file>', 'write the split\'s ground truth in the interchange format and exit')
     .option('-f, --force', 'replace an existing export file')
     .action(action(async (opts: EvalOptions) => {
@@ -185,6 +232,7 @@ export function registerEval(program: Command): void {
         return scoreFiles(opts);
       }
       if (!opts.dataset || !opts.split) throw new InvalidArgumentError('give --dataset DIR --split NAME (or --predictions P.json --ground-truth G.json)');
+      if (opts.meanPoseFrom) return scoreMeanPose(opts);
       return scoreModel(opts);
     }));
 }

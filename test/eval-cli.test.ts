@@ -1,0 +1,81 @@
+/** `deeppose eval` as a user runs it, on the vendored LSPET subset. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { parsePoseFile, PoseFileError } from '../eval/predictions-file.js';
+import { CLI, FIXTURES, scratch } from './helpers/paths.js';
+
+const run = promisify(execFile);
+const tmp = scratch();
+after(tmp.cleanup);
+const DATASET = path.join(FIXTURES, 'lspet');
+const env = { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
+
+async function cli(...args: string[]) {
+  try {
+    return { code: 0, ...(await run(process.execPath, [CLI, ...args], { env, cwd: tmp.dir })) };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+type Report = { pcp: { strict: { total: number; parts: Record<string, number | null> }; loose: { total: number; parts: Record<string, number> } }; pdj: { thresholds: number[]; curve: number[]; joints: Record<string, number[]> }; counts: { images: number }; model: { id: string } | null };
+const report = (dir: string) => JSON.parse(readFileSync(path.join(tmp.dir, dir, 'report.json'), 'utf8')) as Report;
+
+test('model mode: the default model on a split, through the iterators; report.json, .md and .html', async () => {
+  const r = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--out', 'model-report', '--threads', '1', '--save-predictions', 'pred.json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /strict PCP \d+\.\d%/);
+  const j = report('model-report');
+  assert.equal(j.counts.images, 16);
+  assert.match(j.model!.id, /^epoch-48\.model@/);
+  assert.equal(j.pdj.thresholds.length, 51);
+  assert.equal(j.pdj.curve.length, 51);
+  assert.equal(j.pdj.joints.rightAnkle!.length, 51);
+  for (const k of ['torso', 'head', 'upperLegs', 'lowerLegs', 'upperArms', 'lowerArms', 'limbMean']) assert.ok(k in j.pcp.strict.parts && k in j.pcp.loose.parts, k);
+  assert.ok(j.pcp.strict.total >= 0 && j.pcp.strict.total <= 1);
+  const html = readFileSync(path.join(tmp.dir, 'model-report', 'report.html'), 'utf8');
+  assert.match(html, /<svg[^>]*>.*PDJ/s);
+  assert.match(html, /data:image\/jpeg;base64,/, 'overlay grid embedded');
+  assert.doesNotMatch(html, /<script|src="http/, 'self-contained');
+  assert.match(readFileSync(path.join(tmp.dir, 'model-report', 'report.md'), 'utf8'), /\| strict PCP, all sticks \|/);
+  // The saved predictions score the same through the file mode.
+  const gt = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--export-ground-truth', 'gt.json');
+  assert.equal(gt.code, 0, gt.stderr);
+  const again = await cli('eval', '--predictions', 'pred.json', '--ground-truth', 'gt.json', '--out', 'file-report');
+  assert.equal(again.code, 0, again.stderr);
+  assert.ok(Math.abs(report('file-report').pcp.strict.total - j.pcp.strict.total) < 1e-9);
+  assert.ok(Math.abs(report('file-report').pdj.curve[20]! - j.pdj.curve[20]!) < 1e-9);
+});
+
+test('ground truth scored against itself is perfect; the mean pose is a weak baseline', async () => {
+  await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--export-ground-truth', 'gt2.json');
+  const r = await cli('eval', '--predictions', 'gt2.json', '--ground-truth', 'gt2.json', '--out', 'self');
+  assert.equal(r.code, 0, r.stderr);
+  const j = report('self');
+  assert.equal(j.pcp.strict.total, 1);
+  assert.equal(j.pdj.curve[0], 1);
+  const m = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--mean-pose-from', 'legacy-train', '--out', 'mean');
+  assert.equal(m.code, 0, m.stderr);
+  assert.ok(report('mean').pcp.strict.total < 0.5);
+});
+
+test('malformed interchange files fail with the file, the image index and the problem', async () => {
+  const bad = (doc: unknown, re: RegExp) => assert.throws(() => parsePoseFile(JSON.stringify(doc), 'p.json'), (e) => e instanceof PoseFileError && re.test(e.message));
+  bad({ skeleton: 'coco', images: [] }, /p\.json: "skeleton" must be one of lsp14, mpii16, flic7, found "coco"/);
+  bad({ skeleton: 'lsp14', images: [{ image: 'a.jpg', joints: [[1, 2]] }] }, /images\[0\] \(a\.jpg\): "joints" must list 14 joints for lsp14, found 1/);
+  bad({ skeleton: 'flic7', images: [{ image: 'a.jpg', joints: [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2], [1, 2], 'x'] }] }, /joints\[6\] must be \[x, y\] or null, found "x"/);
+  bad({ skeleton: 'flic7', images: [{ image: 'a.jpg', joints: Array(7).fill(null), headBox: [1, 2] }] }, /"headBox" must be \[x0, y0, x1, y1\]/);
+  assert.throws(() => parsePoseFile('{', 'p.json'), (e) => e instanceof PoseFileError && /p\.json: not valid JSON/.test(e.message));
+  writeFileSync(path.join(tmp.dir, 'broken.json'), '{"skeleton": "lsp14", "images": [{"image": ""}]}');
+  const r = await cli('eval', '--predictions', 'broken.json', '--ground-truth', 'broken.json');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /broken\.json: images\[0\]: "image" must be a non-empty string \[E_POSE_FILE\]/);
+  const noSplit = await cli('eval', '--dataset', DATASET, '--split', 'nope');
+  assert.equal(noSplit.code, 1);
+  assert.equal(noSplit.stderr.trim().split('\n').length, 1);
+});
