@@ -4,7 +4,7 @@
  * export a split's ground truth in the interchange format.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { DeepPoseError, InvalidArgumentError } from '../data/errors.js';
@@ -150,6 +150,7 @@ async function scoreModel(opts: EvalOptions): Promise<void> {
     await it.close();
     await model.close();
   }
+  if (opts.savePredictions) mkdirSync(path.dirname(path.resolve(opts.savePredictions)), { recursive: true });
   if (opts.savePredictions) await writeFileAtomic(opts.savePredictions, serialisePoseFile({ skeleton: dataset.skeleton.id, images: predictions }));
   const result = c.result();
   const w = await writeReport(opts.out, result, c.entries, {
