@@ -161,7 +161,7 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
     const rng = createRng(config.seed, 2, epoch, ref.index);
     const params = drawAugmentParams(rng, config.augment);
     if (!('data' in img)) throw new Error('unreachable: training decodes the image');
-    const a = augmentSampleInto(img, joints, boxMask, skeleton, params, { size: S, channels: config.channels }, out.x, offset);
+    const a = augmentSampleInto(img, joints, boxMask, skeleton, params, { size: S, channels: config.channels, ...(personBox ? { personBox } : {}) }, out.x, offset);
     box = a.cropBox;
     norm = a.jointsNorm;
     // The flip's swap applied to the annotation mask.

@@ -180,6 +180,8 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     }
     this.skippedCount += data.skipped.length;
     this.skipped.push(...data.skipped);
+    // Every image of this batch was skipped: go on to the next one.
+    if (data.size === 0) return this.next();
     this.schedule();
     return { done: false, value: { ...data, batchIndex: head.batchIndex, epoch: head.epoch } };
   }

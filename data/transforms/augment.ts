@@ -171,15 +171,16 @@ export interface AugmentedSample {
 /**
  * Augments one sample into `out[offset … offset + 3·S·S)` (planar, GCN'd,
  * `channels` order) and returns its targets. `jointsPx` `[K, 2]` and
- * `visible` `[K]` are the original annotation; with no visible joint the
- * whole image is the person box.
+ * `visible` `[K]` are the original annotation. The person box is
+ * `options.personBox` (pixels, centre and size), else the box of the visible
+ * joints, else the whole image.
  */
 export function augmentSampleInto(
   img: RawImage, jointsPx: readonly (readonly [number, number])[], visible: readonly boolean[], skeleton: Skeleton,
-  params: AugmentParams, options: { size: number; channels: 'bgr' | 'rgb' }, out: Float32Array, offset: number,
+  params: AugmentParams, options: { size: number; channels: 'bgr' | 'rgb'; personBox?: CentreBox }, out: Float32Array, offset: number,
 ): AugmentedSample {
   const S = options.size;
-  const box = jointsBox(jointsPx, visible) ?? { cx: img.width / 2, cy: img.height / 2, w: img.width / 1.5, h: img.height / 1.5 };
+  const box = options.personBox ?? jointsBox(jointsPx, visible) ?? { cx: img.width / 2, cy: img.height / 2, w: img.width / 1.5, h: img.height / 1.5 };
   const g = augmentGeometry(box, img.width, img.height, S, params);
   warpInto(img, g.inverse, S, options.channels, out, offset);
   gcnInPlace(out.subarray(offset, offset + 3 * S * S), S);
