@@ -62,7 +62,9 @@ export function createApp(options: AppOptions): PoseApp {
       maxBatch: options.maxBatch ?? 16,
       maxQueue: options.maxQueue ?? 64,
       timeoutMs: options.timeoutMs ?? 30_000,
-      concurrency: model.concurrency ?? 1,
+      // One batch more than there are inference workers: the next batch's decoding and
+      // cropping (sharp, on libuv's threads) overlaps the current batch's inference.
+      concurrency: (model.concurrency ?? 1) + 1,
       run: async (jobs) => {
         const t0 = performance.now();
         metrics.batchSize.observe(jobs.length);
@@ -103,7 +105,7 @@ export function createApp(options: AppOptions): PoseApp {
     // Header only: format and pixel limit are checked before anything is decoded.
     const size = await probeImage(r.image, { maxPixels, name: 'image' });
     personBox(r.bboxPx, size); // refuses a box outside the image before queueing
-    const prediction = await batcherFor(model).submit({ request: { image: r.image, bboxPx: r.bboxPx, stages: r.stages } });
+    const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages: r.stages } });
     return { model, prediction, image: r.image, overlayFormat: r.overlayFormat };
   };
 

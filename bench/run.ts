@@ -7,6 +7,7 @@ type Bench = () => Promise<unknown>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   convert: async () => (await import('./convert.js')).benchConvert,
   inference: async () => (await import('./inference.js')).benchInference,
+  service: async () => (await import('./service.js')).benchService,
 };
 
 const wanted = process.argv.slice(2);

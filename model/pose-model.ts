@@ -31,8 +31,11 @@ export interface PoseModelInfo {
 }
 
 export interface PoseRequest {
-  /** Encoded JPEG/PNG/WebP bytes, or an image already decoded. */
-  readonly image: Uint8Array | DecodedImage;
+  /**
+   * Encoded JPEG/PNG/WebP bytes, the same with the size `probeImage`
+   * already read (so it is not read twice), or an image already decoded.
+   */
+  readonly image: Uint8Array | EncodedImage | DecodedImage;
   /** Person box `x, y, w, h` in pixels; default the whole image. */
   readonly bboxPx?: readonly [number, number, number, number];
   /** Cascade stages to run (default all). */

@@ -18,7 +18,7 @@ export function fakeModel(options: { delayMs?: number; never?: boolean } = {}): 
       if (options.never) await new Promise(() => undefined);
       if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
       return Promise.all(requests.map(async (r) => {
-        const img = r.image instanceof Uint8Array ? await decodeImage(r.image) : (r.image as DecodedImage);
+        const img = r.image instanceof Uint8Array ? await decodeImage(r.image) : 'encoded' in r.image ? await decodeImage(r.image.encoded) : (r.image as DecodedImage);
         const box: [number, number, number, number] = r.bboxPx ? [...r.bboxPx] as [number, number, number, number] : [0, 0, img.width, img.height];
         return {
           jointsPx: LSP14.joints.map((_, i) => [box[0] + (i + 1) * box[2] / 15, box[1] + box[3] / 2] as [number, number]),

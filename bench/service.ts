@@ -1,0 +1,94 @@
+/**
+ * Load on the pose service: `deeppose serve` (embedded default model) as a
+ * child process on loopback, autocannon firing real LSPET JPEGs at
+ * POST /v1/pose with 1, 4 and 16 connections; requests/s, p50/p99 latency,
+ * errors, and the service's RSS before and after. Also the same load with
+ * micro-batching off (--batch 1), to measure what batching buys.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { REPO, SHARED, hasShared, writeResult } from './common.js';
+
+const CLI = path.join(REPO, 'dist', 'tools', 'cli.js');
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+}
+
+async function startService(extra: string[]): Promise<{ url: string; pid: number; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--queue', '256', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const t0 = Date.now();
+  while (!/ready \(/.test(log)) {
+    if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error(`service did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const port = /localhost:(\d+)/.exec(log)![1];
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: async () => (child.kill('SIGTERM'), exited) };
+}
+
+function images(): Buffer[] {
+  const dir = hasShared() ? path.join(SHARED, 'datasets', 'lspet', 'images') : path.join(REPO, 'test', 'fixtures', 'lspet', 'images');
+  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 64).map((f) => readFileSync(path.join(dir, f)));
+}
+
+async function load(url: string, connections: number, bodies: Buffer[], seconds: number) {
+  let i = 0;
+  const r = await autocannon({
+    url: `${url}/v1/pose`,
+    connections,
+    duration: seconds,
+    requests: [{
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg' },
+      setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }),
+    }],
+  });
+  return {
+    connections,
+    requestsPerSecond: +r.requests.average.toFixed(1),
+    latencyMsP50: r.latency.p50,
+    latencyMsP99: r.latency.p99,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+  };
+}
+
+export async function benchService(): Promise<Record<string, unknown>> {
+  const bodies = images();
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const runs: Record<string, unknown>[] = [];
+  for (const [label, extra] of [['micro-batching (default, --batch 16)', []], ['no batching (--batch 1)', ['--batch', '1']]] as const) {
+    const s = await startService([...extra]);
+    const rssBefore = rssMiB(s.pid);
+    const levels = [];
+    for (const c of [1, 4, 16]) {
+      process.stderr.write(`bench service: ${label}, ${c} connection(s), ${seconds} s…\n`);
+      levels.push({ ...(await load(s.url, c, bodies, seconds)), rssAfterMiB: rssMiB(s.pid) });
+    }
+    const rssAfter = rssMiB(s.pid);
+    const code = await s.stop();
+    runs.push({ mode: label, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, exitCodeOnSigterm: code, levels });
+  }
+  const batched = (runs[0]!.levels as { connections: number; requestsPerSecond: number }[]);
+  const result = {
+    description: `autocannon on loopback, POST /v1/pose with ${bodies.length} LSPET JPEGs (${hasShared() ? 'shared dataset' : 'vendored fixtures'}), ${seconds} s per level; the embedded default model, 1 inference worker × 2 intra-op threads`,
+    runs,
+    throughputRatioC16OverC1: +(batched[2]!.requestsPerSecond / batched[0]!.requestsPerSecond).toFixed(2),
+    targets: { errorsAtC16: 0, throughputRatioC16OverC1: 2 },
+  };
+  await writeResult('service', result);
+  return result;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  console.log(JSON.stringify(await benchService(), null, 2));
+}
