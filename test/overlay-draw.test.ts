@@ -45,3 +45,15 @@ test('left and right limbs differ in colour; limbs touching a missing joint are 
     assert.equal((await sharp(out).metadata()).format, format);
   }
 });
+
+test('contact sheet: a grid of equal cells with captions', async () => {
+  const { contactSheet } = await import('../data/contact-sheet.js');
+  const red = await sharp({ create: { width: 50, height: 100, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const blue = await sharp({ create: { width: 100, height: 50, channels: 3, background: '#0000ff' } }).png().toBuffer();
+  const png = await contactSheet([{ image: red, caption: 'a' }, { image: blue, caption: 'b' }, { image: red }], { cell: 100, columns: 2 });
+  const { at, info } = await pixels(png);
+  assert.deepEqual([info.width, info.height], [2 * 106 + 6, 2 * 126 + 6]);
+  assert.deepEqual(at(6 + 50, 6 + 50), [255, 0, 0], 'first cell holds the first image, centred');
+  assert.deepEqual(at(112 + 50, 6 + 50), [0, 0, 255]);
+  await assert.rejects(contactSheet([]), /no images/);
+});

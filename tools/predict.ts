@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeepPoseError } from '../data/errors.js';
 import { drawOverlay } from '../data/overlay.js';
+import { contactSheet } from '../data/contact-sheet.js';
 import { writeFileAtomic } from '../model/io/atomic-write.js';
 import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
 import { action, reportError } from './action.js';
@@ -37,7 +38,7 @@ export function predictionJson(file: string, p: PosePrediction, modelId: string)
   };
 }
 
-interface PredictOptions { model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
 
 export function registerPredict(program: Command): void {
   program
@@ -51,11 +52,13 @@ export function registerPredict(program: Command): void {
     .option('--format <fmt>', 'overlay format: png | jpeg | webp', 'png')
     .option('--labels', 'label joints on overlays')
     .option('--json', 'print one JSON document per image on stdout (JSON lines)')
+    .option('--contact-sheet <file>', 'also write every overlay on one contact sheet (PNG/JPEG/WebP by extension)')
     .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
       if (opts.out) mkdirSync(opts.out, { recursive: true });
+      const sheet: { image: Uint8Array; caption: string }[] = [];
       const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       let failures = 0;
       const bar = files.length > 8 ? progressBar('predict', files.length) : undefined;
@@ -100,11 +103,14 @@ export function registerPredict(program: Command): void {
             }
             const doc = predictionJson(l.file, r, model.info.id);
             if (opts.json) process.stdout.write(`${JSON.stringify(doc)}\n`);
-            if (opts.out) {
-              const base = path.join(opts.out, path.basename(l.file).replace(IMAGE_EXT, ''));
-              await writeFileAtomic(`${base}.json`, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
+            if (opts.out || opts.contactSheet) {
               const overlay = await drawOverlay(l.bytes, r.jointsPx, model.skeleton, { box: r.boxPx, labels: Boolean(opts.labels), format: opts.format });
-              await writeFileAtomic(`${base}.overlay.${opts.format === 'jpeg' ? 'jpg' : opts.format}`, [overlay]);
+              if (opts.contactSheet) sheet.push({ image: overlay, caption: path.basename(l.file) });
+              if (opts.out) {
+                const base = path.join(opts.out, path.basename(l.file).replace(IMAGE_EXT, ''));
+                await writeFileAtomic(`${base}.json`, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
+                await writeFileAtomic(`${base}.overlay.${opts.format === 'jpeg' ? 'jpg' : opts.format}`, [overlay]);
+              }
             }
             if (!opts.json && !bar) {
               process.stdout.write(`${l.file}: ${r.names.length} joints, box ${r.boxPx.map((v) => Math.round(v)).join(',')}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n`);
@@ -115,6 +121,12 @@ export function registerPredict(program: Command): void {
       } finally {
         bar?.done();
         await model.close();
+      }
+      if (opts.contactSheet && sheet.length > 0) {
+        const ext = path.extname(opts.contactSheet).toLowerCase();
+        const format = ext === '.jpg' || ext === '.jpeg' ? 'jpeg' : ext === '.webp' ? 'webp' : 'png';
+        await writeFileAtomic(opts.contactSheet, [await contactSheet(sheet, { format })]);
+        process.stderr.write(`deeppose predict: contact sheet of ${sheet.length} overlays → ${opts.contactSheet}\n`);
       }
       if (failures > 0) {
         process.stderr.write(`deeppose predict: ${failures} of ${files.length} images failed\n`);
