@@ -8,7 +8,7 @@ import { SampleLoadError } from '../data/dataset-errors.js';
 import { InvalidArgumentError } from '../data/errors.js';
 import { createBatchIterator, type IteratorOptions, type PoseBatch } from '../data/iterator.js';
 import { decodeImage } from '../data/image.js';
-import { jointsBox, legacyCropBox, preprocessCrop } from '../data/transforms/legacy.js';
+import { decodeJoints, jointsBox, legacyCropBox, preprocessCrop } from '../data/transforms/legacy.js';
 import { FIXTURES, scratch } from './helpers/paths.js';
 
 const LSPET = path.join(FIXTURES, 'lspet');
@@ -56,6 +56,11 @@ test('evaluation: one pass in split order, the legacy crop, same batches with 0,
   assert.deepEqual(Array.from(b0.cropBoxes.subarray(0, 4)), box);
   const ref = await preprocessCrop({ encoded: new Uint8Array(readFileSync(s.imagePath)), width: img.width, height: img.height }, box, { size: 220, channels: 'bgr' });
   assert.deepEqual(b0.x.subarray(0, ref.length), ref);
+  // Targets decode back to the original joints through the batch's crop box.
+  decodeJoints(b0.jointsNorm.subarray(0, 28), box, 220).forEach(([x, y], k) => {
+    assert.ok(Math.abs(x - s.jointsPx[k]![0]) < 1e-3 && Math.abs(y - s.jointsPx[k]![1]) < 1e-3, `joint ${k}`);
+    assert.equal(b0.jointsPx[2 * k], s.jointsPx[k]![0]);
+  });
   same(inThread, await take(train, { ...o, threads: 1 }), '1 thread');
   same(inThread, await take(train, { ...o, threads: 2, prefetch: 1 }), '2 threads');
 });
