@@ -21,12 +21,21 @@ function element(type: number, payload: Buffer, little: boolean): Buffer {
   return Buffer.concat([tag, payload, pad]);
 }
 
+/** The small data element form (MATLAB writes short names this way): size in the tag's upper 16 bits, 4 data bytes. */
+function smallElement(type: number, payload: Buffer, little: boolean): Buffer {
+  const out = Buffer.alloc(8);
+  const tag = (payload.length << 16) | type;
+  little ? out.writeUInt32LE(tag >>> 0, 0) : out.writeUInt32BE(tag >>> 0, 0);
+  payload.copy(out, 4);
+  return out;
+}
+
 function matrix(v: MatVar, little: boolean): Buffer {
   const u32 = (n: number) => { const b = Buffer.alloc(4); little ? b.writeUInt32LE(n) : b.writeUInt32BE(n); return b; };
   const i32 = (n: number) => { const b = Buffer.alloc(4); little ? b.writeInt32LE(n) : b.writeInt32BE(n); return b; };
   const flags = element(6, Buffer.concat([u32(6 /* double */), u32(0)]), little);
   const dims = element(5, Buffer.concat(v.dims.map(i32)), little);
-  const name = element(1, Buffer.from(v.name, 'latin1'), little);
+  const name = v.name.length <= 4 ? smallElement(1, Buffer.from(v.name, 'latin1'), little) : element(1, Buffer.from(v.name, 'latin1'), little);
   const data = Buffer.alloc(v.data.length * 8);
   for (let i = 0; i < v.data.length; i++) little ? data.writeDoubleLE(v.data[i]!, i * 8) : data.writeDoubleBE(v.data[i]!, i * 8);
   return element(14, Buffer.concat([flags, dims, name, element(9, data, little)]), little);
