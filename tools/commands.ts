@@ -7,6 +7,7 @@ import { registerRemap } from './remap.js';
 import { registerPredict } from './predict.js';
 import { registerServe } from './serve.js';
 import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -16,4 +17,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerPredict,
   registerServe,
   registerEval,
+  registerTrain,
 ];

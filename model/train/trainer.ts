@@ -1,0 +1,204 @@
+/**
+ * The training loop: batches from the data iterators (legacy augmentations),
+ * one ONNX training step per batch, per-epoch validation loss and strict PCP
+ * on held-out training images, legacy checkpoints and resumable snapshots,
+ * a time budget.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { PoseDataset } from '../../data/dataset.js';
+import { createBatchIterator } from '../../data/iterator.js';
+import { createRng } from '../../data/random.js';
+import { decodeJoints, type BoxXyxy } from '../../data/transforms/legacy.js';
+import { writeFileAtomic } from '../../data/write-atomic.js';
+import { alexnet } from '../arch/alexnet.js';
+import { GraphBuilder } from '../onnx/builder.js';
+import { OrtModel, type FloatTensor } from '../runtime/ort.js';
+import { buildAlexNetTrainStep, newName, slotName, type AlexNetDims, type OptimizerSpec } from './alexnet-step.js';
+import { writeLegacyModel, writeSnapshot, type ParamMap, type TrainerState } from './params.js';
+
+/** Chainer's dropout ratio in the legacy AlexNet. */
+export const DROPOUT_RATIO = 0.6;
+
+export interface TrainConfig {
+  readonly dims: AlexNetDims;
+  readonly optimizer: OptimizerSpec;
+  /** Adam's alpha or SGD's learning rate. */
+  readonly lr: number;
+  readonly epochs: number;
+  /** Stop (after saving) once this many minutes have passed. */
+  readonly timeBudgetMinutes?: number;
+  readonly seed: number;
+  /** Iterator threads for the augmentations. */
+  readonly dataThreads?: number;
+  /** onnxruntime intra-op threads for the training step. */
+  readonly computeThreads: number;
+  readonly outDir: string;
+}
+
+export interface EpochLog {
+  readonly epoch: number;
+  readonly iteration: number;
+  readonly trainLoss: number;
+  readonly valLoss: number | null;
+  readonly valStrictPcp: number | null;
+  readonly imagesPerSecond: number;
+  readonly minutes: number;
+  readonly lr: number;
+}
+
+export interface TrainHooks {
+  /** Per-iteration progress within an epoch. */
+  readonly onIteration?: (iterInEpoch: number, itersPerEpoch: number, loss: number) => void;
+  readonly onEpoch?: (log: EpochLog) => void;
+  /** Scores validation predictions (`[N][K]` px) against ground truth; returns strict PCP. */
+  readonly scorePcp?: (predPx: [number, number][][], gtPx: [number, number][][], visible: boolean[][]) => number;
+}
+
+/** The current parameters as an inference model (for validation). */
+function inferenceModel(params: ParamMap, dims: AlexNetDims): Uint8Array {
+  const g = new GraphBuilder('validation');
+  const x = g.input('x', 'float32', ['N', 3, dims.inputSize, dims.inputSize]);
+  const y = alexnet.build(g, params, { arch: 'alexnet', title: '', widths: dims.widths, joints: dims.widths.fc8 / 2, parameterCount: 0, params: [...params.keys()] }, x);
+  g.node('Identity', [y], {}, ['y']);
+  g.output('y', 'float32', ['N', dims.widths.fc8]);
+  return g.encode({ opset: 13 });
+}
+
+async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | undefined, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
+  if (!val || val.samples.length === 0) return { loss: null, pcp: null };
+  const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
+  const it = createBatchIterator(val, { batchSize: 32, mode: 'eval', threads: cfg.dataThreads, size: dims.inputSize, seed: cfg.seed });
+  let sum = 0;
+  let count = 0;
+  const pred: [number, number][][] = [];
+  const gt: [number, number][][] = [];
+  const vis: boolean[][] = [];
+  const k = dims.widths.fc8 / 2;
+  try {
+    for await (const b of it) {
+      const y = (await model.run({ x: { data: b.x, dims: [b.size, 3, dims.inputSize, dims.inputSize] } })).y!.data;
+      for (let i = 0; i < b.size; i++) {
+        const v: boolean[] = [];
+        const g: [number, number][] = [];
+        for (let j = 0; j < k; j++) {
+          const on = b.visible[i * k + j] === 1;
+          v.push(on);
+          g.push([b.jointsPx[(i * k + j) * 2]!, b.jointsPx[(i * k + j) * 2 + 1]!]);
+          if (!on) continue;
+          for (let c = 0; c < 2; c++) {
+            const d = y[i * 2 * k + 2 * j + c]! - b.jointsNorm[(i * k + j) * 2 + c]!;
+            sum += d * d;
+            count++;
+          }
+        }
+        pred.push(decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), Array.from(b.cropBoxes.subarray(i * 4, i * 4 + 4)) as BoxXyxy, dims.inputSize));
+        gt.push(g);
+        vis.push(v);
+      }
+    }
+  } finally {
+    await it.close();
+    await model.close();
+  }
+  return { loss: count > 0 ? sum / count : null, pcp: hooks.scorePcp ? hooks.scorePcp(pred, gt, vis) : null };
+}
+
+/**
+ * Trains from `state` on `train`, validating on `val` each epoch. Returns
+ * the final state; writes `epoch-N.model`, `snapshot_epoch_N.npz` and
+ * `log.json` into `cfg.outDir`.
+ */
+export async function train(state: TrainerState, train: PoseDataset, val: PoseDataset | undefined, cfg: TrainConfig, hooks: TrainHooks = {}): Promise<{ state: TrainerState; log: EpochLog[]; stoppedByBudget: boolean }> {
+  mkdirSync(cfg.outDir, { recursive: true });
+  const { dims } = cfg;
+  const B = dims.batch;
+  const step = buildAlexNetTrainStep(dims, cfg.optimizer);
+  const session = await OrtModel.load(step.bytes, 'training step', { threads: cfg.computeThreads });
+  const feeds: Record<string, FloatTensor> = {};
+  for (const [name, shape] of step.params) {
+    const p = state.params.get(name);
+    if (!p || p.data.length !== shape.reduce((a, b) => a * b, 1)) throw new RangeError(`parameter ${name}: expected shape ${shape.join('×')}`);
+    feeds[name] = { data: p.data, dims: shape };
+    for (const s of step.slots) feeds[slotName(name, s)] = { data: state.slots.get(s)?.get(name)?.data ?? new Float32Array(p.data.length), dims: shape };
+  }
+  const k2 = dims.widths.fc8;
+  const itersPerEpoch = Math.max(1, Math.floor(train.samples.length / B));
+  const it = createBatchIterator(train, { batchSize: B, mode: 'train', repeat: true, shuffle: true, seed: cfg.seed, threads: cfg.dataThreads, size: dims.inputSize });
+  const started = Date.now();
+  const log: EpochLog[] = [];
+  let iteration = state.iteration;
+  let epoch = state.epoch;
+  let stoppedByBudget = false;
+  const keep = 1 - DROPOUT_RATIO;
+  const mask = new Float32Array(B * k2);
+  const t = new Float32Array(B * k2);
+  const snapshotState = (): TrainerState => {
+    const params: ParamMap = new Map(step.params.map(([n, s]) => [n, { data: feeds[n]!.data, shape: s }]));
+    const slots = new Map(step.slots.map((sl) => [sl, new Map(step.params.map(([n, s]) => [n, { data: feeds[slotName(n, sl)]!.data, shape: s }]))] as const));
+    return { params, slots, iteration, epoch, optimizer: cfg.optimizer.kind };
+  };
+  try {
+    while (epoch < cfg.epochs && !stoppedByBudget) {
+      const epochStart = Date.now();
+      let lossSum = 0;
+      let steps = 0;
+      for (let i = 0; i < itersPerEpoch; i++) {
+        const r = await it.next();
+        if (r.done) break;
+        const b = r.value;
+        if (b.size !== B) continue; // a batch shortened by skipped images
+        for (let j = 0; j < B * k2; j++) {
+          const on = b.visible[j >> 1] === 1;
+          mask[j] = on ? 1 : 0;
+          t[j] = on ? b.jointsNorm[j]! : 0;
+        }
+        const rng = createRng(cfg.seed, 104729, iteration);
+        const drop = (n: number) => Float32Array.from({ length: n }, () => (rng.next() < keep ? 1 / keep : 0));
+        iteration++;
+        const lr = cfg.optimizer.kind === 'adam'
+          ? cfg.lr * Math.sqrt(1 - (cfg.optimizer.beta2 ?? 0.999) ** iteration) / (1 - (cfg.optimizer.beta1 ?? 0.9) ** iteration)
+          : cfg.lr;
+        Object.assign(feeds, {
+          x: { data: b.x, dims: [B, 3, dims.inputSize, dims.inputSize] },
+          t: { data: t, dims: [B, k2] },
+          mask: { data: mask, dims: [B, k2] },
+          drop6: { data: drop(B * dims.widths.fc6), dims: [B, dims.widths.fc6] },
+          drop7: { data: drop(B * dims.widths.fc7), dims: [B, dims.widths.fc7] },
+          lr: { data: Float32Array.of(lr), dims: [] },
+        });
+        const out = await session.run(feeds);
+        const loss = out.loss!.data[0]!;
+        if (!Number.isFinite(loss)) throw new RangeError(`the loss became ${loss} at iteration ${iteration}: lower the learning rate`);
+        for (const [name] of step.params) {
+          feeds[name] = out[newName(name)]!;
+          for (const s of step.slots) feeds[slotName(name, s)] = out[newName(slotName(name, s))]!;
+        }
+        lossSum += loss;
+        steps++;
+        hooks.onIteration?.(i + 1, itersPerEpoch, loss);
+        if (cfg.timeBudgetMinutes !== undefined && (Date.now() - started) / 60000 >= cfg.timeBudgetMinutes) {
+          stoppedByBudget = true;
+          break;
+        }
+      }
+      if (!stoppedByBudget) epoch++;
+      const current = snapshotState();
+      const v = await validate(current.params, dims, val, cfg, hooks);
+      const entry: EpochLog = {
+        epoch, iteration, trainLoss: steps ? lossSum / steps : Number.NaN, valLoss: v.loss, valStrictPcp: v.pcp,
+        imagesPerSecond: (steps * B) / ((Date.now() - epochStart) / 1000), minutes: (Date.now() - started) / 60000, lr: cfg.lr,
+      };
+      log.push(entry);
+      hooks.onEpoch?.(entry);
+      const tag = stoppedByBudget ? `iter-${iteration}` : String(epoch);
+      await writeLegacyModel(path.join(cfg.outDir, `epoch-${tag}.model`), current.params);
+      await writeSnapshot(path.join(cfg.outDir, `snapshot_epoch_${tag}.npz`), current);
+      await writeFileAtomic(path.join(cfg.outDir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
+    }
+  } finally {
+    await it.close();
+    await session.close();
+  }
+  return { state: snapshotState(), log, stoppedByBudget };
+}

@@ -1,0 +1,121 @@
+/** `deeppose train`: train or fine-tune a DeepPose stage-1 AlexNet on CPU, writing legacy Chainer checkpoints. */
+import type { Command } from 'commander';
+import { existsSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import { openDataset } from '../data/dataset.js';
+import { InvalidArgumentError } from '../data/errors.js';
+import { EvalCollector } from '../eval/collector.js';
+import { alexnetParamShapes } from '../model/train/alexnet-step.js';
+import { initParams, liteDims, loadParams, readSnapshot, type TrainerState } from '../model/train/params.js';
+import { train } from '../model/train/trainer.js';
+import { action } from './action.js';
+import { parseChoice, parseFloatIn, parseInt10 } from './options.js';
+import { progressBar, type Progress } from './progress.js';
+
+interface TrainOptions {
+  dataset: string;
+  split: string;
+  valCount: number;
+  init?: string;
+  resume?: string;
+  optimizer: 'adam' | 'momentum-sgd';
+  lr?: number;
+  momentum: number;
+  weightDecay: number;
+  batch: number;
+  epochs: number;
+  timeBudget?: number;
+  seed: number;
+  threads?: number;
+  dataThreads?: number;
+  out: string;
+  limit?: number;
+  force?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train or fine-tune a DeepPose stage-1 AlexNet on CPU (an ONNX graph computes loss, gradients and the update); writes legacy Chainer checkpoints')
+    .requiredOption('--dataset <dir>', 'dataset directory (images/, joints.mat or annotations, splits/)')
+    .option('--split <name>', 'training split', 'legacy-train')
+    .option('--val-count <n>', 'hold out the last N images of the split for validation', parseInt10('--val-count', 0, 1_000_000), 500)
+    .option('--init <checkpoint>', 'start from a legacy checkpoint (fine-tuning) instead of random weights')
+    .option('--resume <snapshot>', 'continue from a snapshot_epoch_N.npz written by an earlier run')
+    .option('--optimizer <name>', 'adam | momentum-sgd', parseChoice('--optimizer', ['adam', 'momentum-sgd'] as const), 'adam')
+    .option('--lr <rate>', "learning rate (Adam's alpha; default 1e-4 for Adam, 1e-3 for momentum SGD)", parseFloatIn('--lr', 1e-9, 10))
+    .option('--momentum <m>', 'momentum of momentum SGD', parseFloatIn('--momentum', 0, 0.9999), 0.9)
+    .option('--weight-decay <rate>', 'L2 weight decay rate (Chainer WeightDecay hook)', parseFloatIn('--weight-decay', 0, 1), 0)
+    .option('--batch <n>', 'batch size', parseInt10('--batch', 1, 1024), 32)
+    .option('--epochs <n>', 'train until this epoch', parseInt10('--epochs', 1, 100000), 10)
+    .option('--time-budget <minutes>', 'stop (after saving) when this many minutes have passed', parseFloatIn('--time-budget', 0.01, 1e6))
+    .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', parseInt10('--seed', 0, 2 ** 31 - 1), 1701)
+    .option('--threads <n>', 'onnxruntime threads for the training step (default: cores)', parseInt10('--threads', 1, 256))
+    .option('--data-threads <n>', 'data iterator threads (default: cores)', parseInt10('--data-threads', 0, 256))
+    .option('--limit <n>', 'use only the first N images of the split (quick runs)', parseInt10('--limit', 1, 100_000_000))
+    .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
+    .option('-f, --force', 'write into an output directory that already holds checkpoints')
+    .action(action(async (opts: TrainOptions) => {
+      if (opts.init && opts.resume) throw new InvalidArgumentError('--init and --resume exclude each other (a snapshot already holds the weights)');
+      if (existsSync(opts.out) && readdirSync(opts.out).some((f) => f.endsWith('.model')) && !opts.force && !opts.resume) {
+        throw new InvalidArgumentError(`${opts.out}: already holds checkpoints (pass --force to add to it, or choose another --out)`);
+      }
+      const ds = await openDataset(opts.dataset, opts.split);
+      const all = opts.limit ? ds.samples.slice(0, opts.limit) : ds.samples;
+      const nVal = Math.min(opts.valCount, Math.floor(all.length / 2));
+      const trainSet = { ...ds, samples: all.slice(0, all.length - nVal).map((s, i) => ({ ...s, index: i })) };
+      const valSet = nVal > 0 ? { ...ds, samples: all.slice(all.length - nVal).map((s, i) => ({ ...s, index: i })) } : undefined;
+      if (trainSet.samples.length < opts.batch) throw new InvalidArgumentError(`--batch ${opts.batch}: the training part has only ${trainSet.samples.length} images`);
+      const k = ds.skeleton.joints.length;
+      let dims = liteDims(opts.batch, k);
+      let state: TrainerState;
+      const slots = opts.optimizer === 'adam' ? ['m', 'v'] : ['m'];
+      if (opts.resume) {
+        state = await readSnapshot(opts.resume, slots);
+        const fc8 = state.params.get('fc8/W')?.shape[0];
+        if (fc8 !== 2 * k) throw new InvalidArgumentError(`${opts.resume}: regresses ${fc8 ? fc8 / 2 : '?'} joints, the dataset has ${k}`);
+        const w = (n: string) => state.params.get(`${n}/W`)!.shape;
+        dims = { batch: opts.batch, inputSize: 220, widths: { conv1: w('conv1')[0]!, conv2: w('conv2')[0]!, conv3: w('conv3')[0]!, conv4: w('conv4')[0]!, conv5: w('conv5')[0]!, fc6: w('fc6')[0]!, fc7: w('fc7')[0]!, fc8: w('fc8')[0]! }, kernels: { conv1: w('conv1')[2]!, conv2: w('conv2')[2]!, conv3: w('conv3')[2]!, conv4: w('conv4')[2]!, conv5: w('conv5')[2]! } };
+      } else if (opts.init) {
+        const loaded = await loadParams(opts.init, opts.batch, 220);
+        if (loaded.dims.widths.fc8 !== 2 * k) throw new InvalidArgumentError(`${opts.init}: regresses ${loaded.dims.widths.fc8 / 2} joints, the dataset has ${k}`);
+        dims = loaded.dims;
+        state = { params: loaded.params, slots: new Map(), iteration: 0, epoch: 0, optimizer: opts.optimizer };
+      } else {
+        state = { params: initParams(alexnetParamShapes(dims), opts.seed), slots: new Map(), iteration: 0, epoch: 0, optimizer: opts.optimizer };
+      }
+      const lr = opts.lr ?? (opts.optimizer === 'adam' ? 1e-4 : 1e-3);
+      process.stderr.write(
+        `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
+          `${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
+      );
+      let bar: Progress | undefined;
+      let barEpoch = -1;
+      const { log, stoppedByBudget } = await train(state, trainSet, valSet, {
+        dims, optimizer: { kind: opts.optimizer, momentum: opts.momentum, weightDecay: opts.weightDecay }, lr, epochs: opts.epochs,
+        timeBudgetMinutes: opts.timeBudget, seed: opts.seed, computeThreads: opts.threads ?? os.availableParallelism(), dataThreads: opts.dataThreads, outDir: opts.out,
+      }, {
+        onIteration: (i, n) => {
+          if (i === 1 || !bar) {
+            if (barEpoch !== -2) bar?.done();
+            bar = progressBar('train', n);
+            barEpoch = 0;
+          }
+          bar.tick();
+        },
+        onEpoch: (e) => {
+          bar?.done();
+          bar = undefined;
+          const f = (v: number | null, d = 5) => (v === null ? 'n/a' : v.toFixed(d));
+          process.stderr.write(`epoch ${e.epoch} (iteration ${e.iteration}): train loss ${f(e.trainLoss)}, val loss ${f(e.valLoss)}, val strict PCP ${e.valStrictPcp === null ? 'n/a' : `${(100 * e.valStrictPcp).toFixed(1)}%`}, ${e.imagesPerSecond.toFixed(1)} images/s, ${e.minutes.toFixed(1)} min\n`);
+        },
+        scorePcp: (pred, gt, vis) => {
+          const c = new EvalCollector(ds.skeleton);
+          pred.forEach((p, i) => c.add({ image: String(i), predPx: p, gtPx: gt[i]!, visible: vis[i]! }));
+          return c.result().pcp.strict.total;
+        },
+      });
+      const last = log.at(-1);
+      process.stdout.write(`${stoppedByBudget ? 'stopped by the time budget' : 'finished'} at epoch ${last?.epoch ?? state.epoch}, iteration ${last?.iteration ?? state.iteration}; checkpoints in ${opts.out}\n`);
+    }));
+}
