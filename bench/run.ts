@@ -7,7 +7,9 @@ type Bench = () => Promise<unknown>;
 const BENCHES: Record<string, () => Promise<Bench>> = {
   convert: async () => (await import('./convert.js')).benchConvert,
   inference: async () => (await import('./inference.js')).benchInference,
+  data: async () => (await import('./data.js')).benchData,
   service: async () => (await import('./service.js')).benchService,
+  train: async () => (await import('./train.js')).benchTrain,
 };
 
 const wanted = process.argv.slice(2);
