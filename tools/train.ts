@@ -48,7 +48,7 @@ export function registerTrain(program: Command): void {
     .option('--weight-decay <rate>', 'L2 weight decay rate (Chainer WeightDecay hook)', parseFloatIn('--weight-decay', 0, 1), 0)
     .option('--batch <n>', 'batch size', parseInt10('--batch', 1, 1024), 32)
     .option('--epochs <n>', 'train until this epoch', parseInt10('--epochs', 1, 100000), 10)
-    .option('--time-budget <minutes>', 'stop (after saving) when this many minutes have passed', parseFloatIn('--time-budget', 0.01, 1e6))
+    .option('--time-budget <minutes>', 'stop (after saving) when this many minutes have passed', parseFloatIn('--time-budget', 0.0001, 1e6))
     .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', parseInt10('--seed', 0, 2 ** 31 - 1), 1701)
     .option('--threads <n>', 'onnxruntime threads for the training step (default: cores)', parseInt10('--threads', 1, 256))
     .option('--data-threads <n>', 'data iterator threads (default: cores)', parseInt10('--data-threads', 0, 256))
