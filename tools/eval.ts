@@ -23,7 +23,7 @@ import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints } from '../data
 import type { PoseSample } from '../data/dataset.js';
 import { readFile } from 'node:fs/promises';
 import { action } from './action.js';
-import { parseInt10 } from './options.js';
+import { parseChoice, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
 
 interface EvalOptions {
@@ -41,6 +41,7 @@ interface EvalOptions {
   exportGroundTruth?: string;
   savePredictions?: string;
   boxFrom: 'visible' | 'split';
+  onError: 'fail' | 'skip';
   limit?: number;
   force?: boolean;
 }
@@ -116,7 +117,7 @@ async function scoreModel(opts: EvalOptions): Promise<void> {
     throw new InvalidArgumentError(`--stages ${stages}: the model has ${model.info.stages} stage(s)`);
   }
   const it = createBatchIterator(dataset, {
-    batchSize: opts.batch, mode: 'eval', threads: opts.threads, size: model.info.inputSize, channels: model.info.channels, boxFrom: opts.boxFrom,
+    batchSize: opts.batch, mode: 'eval', threads: opts.threads, size: model.info.inputSize, channels: model.info.channels, boxFrom: opts.boxFrom, onError: opts.onError,
   });
   const c = new EvalCollector(dataset.skeleton);
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
@@ -159,6 +160,7 @@ async function scoreModel(opts: EvalOptions): Promise<void> {
     skipped: it.skippedCount, command: commandLine(),
   });
   summary(w.document, opts.out);
+  if (it.skippedCount > 0) process.stderr.write(`deeppose eval: ${it.skippedCount} unreadable images skipped (--on-error skip), e.g. ${it.skipped.slice(0, 3).map((s) => s.imagePath).join(', ')}\n`);
 }
 
 /** The legacy crop box of a sample from its annotated joints (image size from the file header). */
@@ -212,6 +214,7 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
     .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')
+    .option('--on-error <policy>', 'unreadable images: fail (default) or skip and count them', parseChoice('--on-error', ['fail', 'skip'] as const), 'fail')
     .option('--limit <n>', 'evaluate only the first N images of the split', parseInt10('--limit', 1, 10_000_000))
     .option('--out <dir>', 'report directory', 'eval-report')
     .option('--save-predictions <file>', 'also write the predictions in the interchange format')
