@@ -2,7 +2,13 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
-import { openDataset } from '../data/dataset.js';
+import { openDataset, type PoseDataset } from '../data/dataset.js';
+import { createBatchIterator } from '../data/iterator.js';
+import { decodeImage } from '../data/image.js';
+import type { BoxXyxy } from '../data/transforms/legacy.js';
+import { loadPoseModel } from '../model/pose-model.js';
+import { displacementStats, type DisplacementStats } from '../model/train/stage-examples.js';
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../data/errors.js';
 import { EvalCollector } from '../eval/collector.js';
 import { alexnetParamShapes } from '../model/train/alexnet-step.js';
@@ -13,6 +19,9 @@ import { parseChoice, parseFloatIn, parseInt10 } from './options.js';
 import { progressBar, type Progress } from './progress.js';
 
 interface TrainOptions {
+  stage: number;
+  sigma?: number;
+  previous?: string[];
   dataset: string;
   split: string;
   valCount: number;
@@ -31,6 +40,37 @@ interface TrainOptions {
   out: string;
   limit?: number;
   force?: boolean;
+}
+
+/** Runs the previous stages over the training images and fits their per-joint error distribution. */
+async function previousStageErrors(previous: string[] | undefined, ds: PoseDataset, dataThreads: number | undefined): Promise<DisplacementStats> {
+  const model = await loadPoseModel({ model: previous, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
+  const it = createBatchIterator(ds, { batchSize: 32, mode: 'eval', threads: dataThreads, size: model.info.inputSize, channels: model.info.channels });
+  const bar = progressBar('previous-stage errors', ds.samples.length);
+  const pred: [number, number][][] = [];
+  const gt: (readonly (readonly [number, number])[])[] = [];
+  const vis: (readonly boolean[])[] = [];
+  try {
+    for await (const b of it) {
+      const boxes: BoxXyxy[] = [];
+      for (let i = 0; i < b.size; i++) boxes.push(Array.from(b.cropBoxes.subarray(i * 4, i * 4 + 4)) as BoxXyxy);
+      const r = await model.predictFromCrops(b.x, boxes);
+      for (let i = 0; i < b.size; i++) {
+        const s = ds.samples[b.indices[i]!]!;
+        let p = r.jointsPx[i]!;
+        if (model.info.stages > 1) p = (await model.refine(await decodeImage(new Uint8Array(await readFile(s.imagePath))), p, boxes[i]!)).jointsPx;
+        pred.push(p);
+        gt.push(s.jointsPx);
+        vis.push(s.visible);
+      }
+      bar.tick(b.size);
+    }
+  } finally {
+    bar.done();
+    await it.close();
+    await model.close();
+  }
+  return displacementStats(pred, gt, vis, ds.skeleton);
 }
 
 export function registerTrain(program: Command): void {
@@ -53,6 +93,9 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads for the training step (default: cores)', parseInt10('--threads', 1, 256))
     .option('--data-threads <n>', 'data iterator threads (default: cores)', parseInt10('--data-threads', 0, 256))
     .option('--limit <n>', 'use only the first N images of the split (quick runs)', parseInt10('--limit', 1, 100_000_000))
+    .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, 10), 1)
+    .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
+    .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
     .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
     .option('-f, --force', 'write into an output directory that already holds checkpoints')
     .action(action(async (opts: TrainOptions) => {
@@ -85,6 +128,13 @@ export function registerTrain(program: Command): void {
         state = { params: initParams(alexnetParamShapes(dims), opts.seed), slots: new Map(), iteration: 0, epoch: 0, optimizer: opts.optimizer };
       }
       const lr = opts.lr ?? (opts.optimizer === 'adam' ? 1e-4 : 1e-3);
+      let cascade: { stage: number; sigma: number; stats: DisplacementStats } | undefined;
+      if (opts.stage > 1) {
+        if (opts.sigma === undefined) throw new InvalidArgumentError(`--sigma: required to train stage ${opts.stage} (crop side = sigma × torso diameter)`);
+        const stats = await previousStageErrors(opts.previous, trainSet, opts.dataThreads);
+        process.stderr.write(`deeppose train: previous-stage error per joint (torso diameters, mean ± sd): ${ds.skeleton.joints.map((j, i) => `${j} ${Math.hypot(...stats.mean[i]!).toFixed(2)}±${Math.sqrt(stats.cov[i]![0] + stats.cov[i]![2]).toFixed(2)}`).join(', ')}\n`);
+        cascade = { stage: opts.stage, sigma: opts.sigma, stats };
+      }
       process.stderr.write(
         `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
           `${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
@@ -93,7 +143,7 @@ export function registerTrain(program: Command): void {
       let barEpoch = -1;
       const { log, stoppedByBudget } = await train(state, trainSet, valSet, {
         dims, optimizer: { kind: opts.optimizer, momentum: opts.momentum, weightDecay: opts.weightDecay }, lr, epochs: opts.epochs,
-        timeBudgetMinutes: opts.timeBudget, seed: opts.seed, computeThreads: opts.threads ?? os.availableParallelism(), dataThreads: opts.dataThreads, outDir: opts.out,
+        timeBudgetMinutes: opts.timeBudget, seed: opts.seed, cascade, computeThreads: opts.threads ?? os.availableParallelism(), dataThreads: opts.dataThreads, outDir: opts.out,
       }, {
         onIteration: (i, n) => {
           if (i === 1 || !bar) {
@@ -117,5 +167,6 @@ export function registerTrain(program: Command): void {
       });
       const last = log.at(-1);
       process.stdout.write(`${stoppedByBudget ? 'stopped by the time budget' : 'finished'} at epoch ${last?.epoch ?? state.epoch}, iteration ${last?.iteration ?? state.iteration}; checkpoints in ${opts.out}\n`);
+      if (cascade) process.stdout.write(`use it as stage ${cascade.stage}: deeppose convert ${opts.out}/epoch-N.model -o stage${cascade.stage}.onnx --stage ${cascade.stage} --sigma ${cascade.sigma}\n`);
     }));
 }

@@ -16,6 +16,55 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { OrtModel, type FloatTensor } from '../runtime/ort.js';
 import { buildAlexNetTrainStep, newName, slotName, type AlexNetDims, type OptimizerSpec } from './alexnet-step.js';
 import { writeLegacyModel, writeSnapshot, type ParamMap, type TrainerState } from './params.js';
+import { StageExampleSource, type DisplacementStats, type StageBatch } from './stage-examples.js';
+
+/** Where training batches come from. */
+interface BatchSource {
+  readonly itersPerEpoch: number;
+  next(): Promise<StageBatch | undefined>;
+  close(): Promise<void>;
+}
+
+/** Stage 1: person crops with the legacy augmentations, from the piscina iterators. */
+function personCropSource(ds: PoseDataset, cfg: TrainConfig): BatchSource {
+  const { dims } = cfg;
+  const B = dims.batch;
+  const k2 = dims.widths.fc8;
+  const it = createBatchIterator(ds, { batchSize: B, mode: 'train', repeat: true, shuffle: true, seed: cfg.seed, threads: cfg.dataThreads, size: dims.inputSize });
+  return {
+    itersPerEpoch: Math.max(1, Math.floor(ds.samples.length / B)),
+    async next() {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return undefined;
+        const b = r.value;
+        if (b.size !== B) continue; // a batch shortened by skipped images
+        const mask = new Float32Array(B * k2);
+        const t = new Float32Array(B * k2);
+        for (let j = 0; j < B * k2; j++) {
+          const on = b.visible[j >> 1] === 1;
+          mask[j] = on ? 1 : 0;
+          t[j] = on ? b.jointsNorm[j]! : 0;
+        }
+        return { x: b.x, t, mask };
+      }
+    },
+    close: () => it.close(),
+  };
+}
+
+/** Stage ≥ 2: joint-centred crops around simulated previous-stage estimates. */
+function jointCropSource(ds: PoseDataset, cfg: TrainConfig, seed: number): BatchSource & { images: number } {
+  const c = cfg.cascade!;
+  const src = new StageExampleSource(ds.samples, ds.skeleton, c.stats, { sigma: c.sigma, size: cfg.dims.inputSize, channels: 'bgr', seed, batch: cfg.dims.batch });
+  const joints = ds.samples.reduce((a, s) => a + s.visible.filter(Boolean).length, 0);
+  return {
+    images: src.imageCount,
+    itersPerEpoch: Math.max(1, Math.floor(joints / cfg.dims.batch)),
+    next: () => src.next(),
+    close: async () => undefined,
+  };
+}
 
 /** Chainer's dropout ratio in the legacy AlexNet. */
 export const DROPOUT_RATIO = 0.6;
@@ -34,6 +83,8 @@ export interface TrainConfig {
   /** onnxruntime intra-op threads for the training step. */
   readonly computeThreads: number;
   readonly outDir: string;
+  /** Train a cascade stage ≥ 2 on joint-centred examples instead of stage 1 on person crops. */
+  readonly cascade?: { readonly stage: number; readonly sigma: number; readonly stats: DisplacementStats };
 }
 
 export interface EpochLog {
@@ -67,6 +118,7 @@ function inferenceModel(params: ParamMap, dims: AlexNetDims): Uint8Array {
 
 async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | undefined, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
   if (!val || val.samples.length === 0) return { loss: null, pcp: null };
+  if (cfg.cascade) return validateJointCrops(params, dims, val, cfg);
   const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
   const it = createBatchIterator(val, { batchSize: 32, mode: 'eval', threads: cfg.dataThreads, size: dims.inputSize, seed: cfg.seed });
   let sum = 0;
@@ -104,6 +156,29 @@ async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | 
   return { loss: count > 0 ? sum / count : null, pcp: hooks.scorePcp ? hooks.scorePcp(pred, gt, vis) : null };
 }
 
+/** Stage ≥ 2 validation: the masked loss on a fixed set of joint-centred examples of the held-out images. */
+async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: PoseDataset, cfg: TrainConfig): Promise<{ loss: number | null; pcp: number | null }> {
+  const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
+  const src = jointCropSource(val, { ...cfg, dims: { ...dims, batch: 32 } }, cfg.seed + 1);
+  let sum = 0;
+  let count = 0;
+  try {
+    const batches = Math.min(8, src.itersPerEpoch);
+    for (let i = 0; i < batches; i++) {
+      const b = (await src.next())!;
+      const y = (await model.run({ x: { data: b.x, dims: [32, 3, dims.inputSize, dims.inputSize] } })).y!.data;
+      for (let j = 0; j < y.length; j++) {
+        if (!b.mask[j]) continue;
+        sum += (y[j]! - b.t[j]!) ** 2;
+        count++;
+      }
+    }
+  } finally {
+    await model.close();
+  }
+  return { loss: count ? sum / count : null, pcp: null };
+}
+
 /**
  * Trains from `state` on `train`, validating on `val` each epoch. Returns
  * the final state; writes `epoch-N.model`, `snapshot_epoch_N.npz` and
@@ -123,16 +198,14 @@ export async function train(state: TrainerState, train: PoseDataset, val: PoseDa
     for (const s of step.slots) feeds[slotName(name, s)] = { data: state.slots.get(s)?.get(name)?.data ?? new Float32Array(p.data.length), dims: shape };
   }
   const k2 = dims.widths.fc8;
-  const itersPerEpoch = Math.max(1, Math.floor(train.samples.length / B));
-  const it = createBatchIterator(train, { batchSize: B, mode: 'train', repeat: true, shuffle: true, seed: cfg.seed, threads: cfg.dataThreads, size: dims.inputSize });
+  const source = cfg.cascade ? jointCropSource(train, cfg, cfg.seed + 1000 * state.epoch) : personCropSource(train, cfg);
+  const itersPerEpoch = source.itersPerEpoch;
   const started = Date.now();
   const log: EpochLog[] = [];
   let iteration = state.iteration;
   let epoch = state.epoch;
   let stoppedByBudget = false;
   const keep = 1 - DROPOUT_RATIO;
-  const mask = new Float32Array(B * k2);
-  const t = new Float32Array(B * k2);
   const snapshotState = (): TrainerState => {
     const params: ParamMap = new Map(step.params.map(([n, s]) => [n, { data: feeds[n]!.data, shape: s }]));
     const slots = new Map(step.slots.map((sl) => [sl, new Map(step.params.map(([n, s]) => [n, { data: feeds[slotName(n, sl)]!.data, shape: s }]))] as const));
@@ -144,15 +217,8 @@ export async function train(state: TrainerState, train: PoseDataset, val: PoseDa
       let lossSum = 0;
       let steps = 0;
       for (let i = 0; i < itersPerEpoch; i++) {
-        const r = await it.next();
-        if (r.done) break;
-        const b = r.value;
-        if (b.size !== B) continue; // a batch shortened by skipped images
-        for (let j = 0; j < B * k2; j++) {
-          const on = b.visible[j >> 1] === 1;
-          mask[j] = on ? 1 : 0;
-          t[j] = on ? b.jointsNorm[j]! : 0;
-        }
+        const b = await source.next();
+        if (!b) break;
         const rng = createRng(cfg.seed, 104729, iteration);
         const drop = (n: number) => Float32Array.from({ length: n }, () => (rng.next() < keep ? 1 / keep : 0));
         iteration++;
@@ -161,8 +227,8 @@ export async function train(state: TrainerState, train: PoseDataset, val: PoseDa
           : cfg.lr;
         Object.assign(feeds, {
           x: { data: b.x, dims: [B, 3, dims.inputSize, dims.inputSize] },
-          t: { data: t, dims: [B, k2] },
-          mask: { data: mask, dims: [B, k2] },
+          t: { data: b.t, dims: [B, k2] },
+          mask: { data: b.mask, dims: [B, k2] },
           drop6: { data: drop(B * dims.widths.fc6), dims: [B, dims.widths.fc6] },
           drop7: { data: drop(B * dims.widths.fc7), dims: [B, dims.widths.fc7] },
           lr: { data: Float32Array.of(lr), dims: [] },
@@ -197,7 +263,7 @@ export async function train(state: TrainerState, train: PoseDataset, val: PoseDa
       await writeFileAtomic(path.join(cfg.outDir, 'log.json'), `${JSON.stringify(log, null, 1)}\n`);
     }
   } finally {
-    await it.close();
+    await source.close();
     await session.close();
   }
   return { state: snapshotState(), log, stoppedByBudget };
