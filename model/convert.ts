@@ -12,7 +12,7 @@ import { describeNonFinite, totalNonFinite, zeroNonFinite } from './checkpoint/n
 import { readCheckpoint, readCheckpointKeys } from './checkpoint/read.js';
 import { resolveCheckpoint, type ResolvedCheckpoint } from './checkpoint/resolve.js';
 import { toFloat32 } from './io/float.js';
-import { writeFileAtomic } from './io/atomic-write.js';
+import { writeFileAtomic } from '../data/write-atomic.js';
 import { GraphBuilder } from './onnx/builder.js';
 import { encodeMetadata, METADATA_VERSION, type ModelMetadata } from './onnx/metadata.js';
 import { detectLayout } from './checkpoint/layout.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { DeepPoseError } from '../data/errors.js';
 import { drawOverlay } from '../data/overlay.js';
 import { contactSheet } from '../data/contact-sheet.js';
-import { writeFileAtomic } from '../model/io/atomic-write.js';
+import { writeFileAtomic } from '../data/write-atomic.js';
 import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
 import { action, reportError } from './action.js';
 import { parseBbox, parseInt10 } from './options.js';
