@@ -6,6 +6,7 @@
  * limbs touching them are not drawn.
  */
 import sharp from 'sharp';
+import { isValidPoint as valid, meanPoint as endpoint, type MaybePoint } from './points.js';
 import type { Skeleton } from './skeletons.js';
 import type { RawImage } from './transforms/square-crop.js';
 
@@ -21,24 +22,7 @@ export interface OverlayOptions {
   readonly lineWidth?: number;
 }
 
-type Point = readonly [number, number] | null | undefined;
-
-function valid(p: Point): p is readonly [number, number] {
-  return !!p && Number.isFinite(p[0]) && Number.isFinite(p[1]);
-}
-
-/** Mean of the given joints, or null if any is missing. */
-function endpoint(joints: readonly Point[], idx: readonly number[]): [number, number] | null {
-  let x = 0;
-  let y = 0;
-  for (const i of idx) {
-    const p = joints[i];
-    if (!valid(p)) return null;
-    x += p[0];
-    y += p[1];
-  }
-  return [x / idx.length, y / idx.length];
-}
+type Point = MaybePoint | undefined;
 
 function escapeXml(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
