@@ -49,7 +49,9 @@ test('upload a photo, drag a box, see the overlay and the joint table', { skip: 
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
-    s.child.kill('SIGTERM');
-    await s.exited;
+    // SIGINT (Ctrl-C) shuts down as gracefully as SIGTERM (tested in app-real-model).
+    s.child.kill('SIGINT');
   }
+  assert.equal(await s.exited, 0);
+  assert.match(s.log(), /SIGINT: finishing in-flight requests and shutting down[\s\S]*stopped/);
 });
