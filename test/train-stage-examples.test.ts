@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import { createRng } from '../data/random.js';
 import { LSP14 } from '../data/skeletons.js';
-import { displacementStats, sampleDisplacement, StageExampleSource } from '../model/train/stage-examples.js';
+import { displacementStats, sampleDisplacement, sampleScaleRatio, SCALE_RATIO_RANGE, StageExampleSource } from '../model/train/stage-examples.js';
 import { FIXTURES } from './helpers/paths.js';
 
 test('the error model: per-joint mean and covariance in torso diameters, sampled through its Cholesky factor', () => {
@@ -30,7 +30,7 @@ test('the error model: per-joint mean and covariance in torso diameters, sampled
 test('examples: one per annotated joint, target = (joint − crop centre) / side, only that joint unmasked', async () => {
   const ds = await openDataset(path.join(FIXTURES, 'lspet'), 'legacy-test');
   const k = 14;
-  const zero = { mean: Array.from({ length: k }, () => [0.1, -0.2] as [number, number]), cov: Array.from({ length: k }, () => [0, 0, 0] as [number, number, number]), counts: [] };
+  const zero = { mean: Array.from({ length: k }, () => [0.1, -0.2] as [number, number]), cov: Array.from({ length: k }, () => [0, 0, 0] as [number, number, number]), counts: [], scaleRatios: [] };
   const src = new StageExampleSource(ds.samples, LSP14, zero, { sigma: 0.5, size: 32, channels: 'bgr', seed: 1, batch: 20 });
   const b = await src.next();
   assert.equal(b.x.length, 20 * 3 * 32 * 32);
@@ -40,5 +40,31 @@ test('examples: one per annotated joint, target = (joint − crop centre) / side
     assert.equal(on[1], on[0]! + 1);
     // Displacement (0.1, −0.2) × d, side 0.5 × d → target (−0.2, 0.4), up to the 1e-8 the variance floor allows.
     assert.ok(Math.abs(b.t[i * 28 + on[0]!]! + 0.2) < 1e-3 && Math.abs(b.t[i * 28 + on[1]!]! - 0.4) < 1e-3);
+  }
+});
+
+test('the crop scale follows the previous stage: estimated ÷ true torso diameter kept per image and drawn per training image', async () => {
+  const gt = LSP14.joints.map((_, i) => [100 + 3 * i, 50 + 7 * i] as [number, number]);
+  // A prediction shrunk by 0.8 about joint 0, and one with both torso joints on one point (ratio 0, clamped when drawn).
+  const shrunk = gt.map(([x, y]) => [100 + 0.8 * (x - 100), 50 + 0.8 * (y - 50)] as [number, number]);
+  const collapsed = gt.map(() => [120, 80] as [number, number]);
+  const all = LSP14.joints.map(() => true);
+  const stats = displacementStats([shrunk, collapsed], [gt, gt], [all, all], LSP14);
+  assert.equal(stats.scaleRatios.length, 2);
+  assert.ok(Math.abs(stats.scaleRatios[0]! - 0.8) < 1e-9 && stats.scaleRatios[1] === 0);
+  const rng = createRng(5);
+  const draws = Array.from({ length: 400 }, () => sampleScaleRatio(stats, rng));
+  assert.ok(draws.some((r) => Math.abs(r - 0.8) < 1e-9) && draws.some((r) => r === SCALE_RATIO_RANGE[0]));
+  assert.ok(draws.every((r) => Math.abs(r - 0.8) < 1e-9 || r === SCALE_RATIO_RANGE[0]));
+  assert.equal(sampleScaleRatio({ ...stats, scaleRatios: [] }, rng), 1);
+
+  // Ratio 0.5 halves the crop side, which doubles the normalised target of the same displacement.
+  const ds = await openDataset(path.join(FIXTURES, 'lspet'), 'legacy-test');
+  const k = 14;
+  const half = { mean: Array.from({ length: k }, () => [0.1, -0.2] as [number, number]), cov: Array.from({ length: k }, () => [0, 0, 0] as [number, number, number]), counts: [], scaleRatios: [0.5] };
+  const b = await new StageExampleSource(ds.samples, LSP14, half, { sigma: 0.5, size: 32, channels: 'bgr', seed: 1, batch: 6 }).next();
+  for (let i = 0; i < 6; i++) {
+    const on = [...b.mask.subarray(i * 28, (i + 1) * 28)].map((v, j) => (v ? j : -1)).filter((j) => j >= 0);
+    assert.ok(Math.abs(b.t[i * 28 + on[0]!]! + 0.4) < 2e-3 && Math.abs(b.t[i * 28 + on[1]!]! - 0.8) < 2e-3, `${b.t[i * 28 + on[0]!]} ${b.t[i * 28 + on[1]!]}`);
   }
 });

@@ -54,6 +54,7 @@ async function exportGroundTruth(opts: EvalOptions): Promise<void> {
   const ds = await openDataset(opts.dataset!, opts.split!);
   const out = opts.exportGroundTruth!;
   if (existsSync(out) && !opts.force) throw new InvalidArgumentError(`${out}: already exists (pass --force to replace it)`);
+  mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   await writeFileAtomic(out, serialisePoseFile({
     skeleton: ds.skeleton.id,
     images: ds.samples.map((s) => ({ image: s.image, joints: s.jointsPx.map((p) => [p[0], p[1]] as [number, number]), visible: s.visible, headBox: s.headBoxXyxy })),

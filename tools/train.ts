@@ -133,6 +133,8 @@ export function registerTrain(program: Command): void {
         if (opts.sigma === undefined) throw new InvalidArgumentError(`--sigma: required to train stage ${opts.stage} (crop side = sigma × torso diameter)`);
         const stats = await previousStageErrors(opts.previous, trainSet, opts.dataThreads);
         process.stderr.write(`deeppose train: previous-stage error per joint (torso diameters, mean ± sd): ${ds.skeleton.joints.map((j, i) => `${j} ${Math.hypot(...stats.mean[i]!).toFixed(2)}±${Math.sqrt(stats.cov[i]![0] + stats.cov[i]![2]).toFixed(2)}`).join(', ')}\n`);
+        const ratios = [...stats.scaleRatios].sort((x, y) => x - y);
+        if (ratios.length > 0) process.stderr.write(`deeppose train: previous-stage torso diameter ÷ true one: median ${ratios[ratios.length >> 1]!.toFixed(2)}, 10–90 % ${ratios[Math.floor(ratios.length * 0.1)]!.toFixed(2)}–${ratios[Math.floor(ratios.length * 0.9)]!.toFixed(2)} (crop sides are drawn from it)\n`);
         cascade = { stage: opts.stage, sigma: opts.sigma, stats };
       }
       process.stderr.write(

@@ -7,6 +7,13 @@
  * centred on the simulated estimate, and the target is the true joint's
  * position in that crop, `(y_i − centre) / side`, for joint i only (the
  * other outputs are masked out of the loss).
+ *
+ * At inference the crop side is σ × the torso diameter *of the current
+ * estimate*, which is not the true one: the embedded stage 1 shrinks poses
+ * (on LSPET legacy-test its torso diameter is 0.81 × the true one at the
+ * median, sd 0.35). So the error model also keeps the previous stage's
+ * empirical ratios estimated ÷ true torso diameter, and each training image
+ * draws one, so stage s learns at the scales it will be shown.
  */
 import { readFile } from 'node:fs/promises';
 import type { PoseSample } from '../../data/dataset.js';
@@ -21,18 +28,31 @@ export interface DisplacementStats {
   readonly mean: [number, number][];
   readonly cov: [number, number, number][];
   readonly counts: number[];
+  /**
+   * Per training image, the previous stage's torso diameter ÷ the true one
+   * (the empirical distribution of the crop scale error); empty = always 1.
+   */
+  readonly scaleRatios: number[];
 }
+
+/** Drawn scale ratios are kept within this range (a degenerate estimate must not make a 0-pixel or whole-image crop). */
+export const SCALE_RATIO_RANGE: readonly [number, number] = [0.25, 3];
 
 /** Fits the per-joint error distribution from predictions and ground truth (`[N][K]` pixels, `[N][K]` mask). */
 export function displacementStats(pred: readonly (readonly [number, number][])[], gt: readonly (readonly (readonly [number, number])[])[], visible: readonly (readonly boolean[])[], skeleton: Skeleton): DisplacementStats {
   const k = skeleton.joints.length;
   const s = Array.from({ length: k }, () => ({ n: 0, x: 0, y: 0, xx: 0, xy: 0, yy: 0 }));
   const [ta, tb] = skeleton.torso;
+  const scaleRatios: number[] = [];
   gt.forEach((g, n) => {
     const v = visible[n]!;
     if (!v[ta] || !v[tb]) return;
     const d = Math.hypot(g[ta]![0] - g[tb]![0], g[ta]![1] - g[tb]![1]);
     if (!(d > 1)) return;
+    const pa = pred[n]![ta]!;
+    const pb = pred[n]![tb]!;
+    const ratio = Math.hypot(pa[0] - pb[0], pa[1] - pb[1]) / d;
+    if (Number.isFinite(ratio)) scaleRatios.push(ratio);
     for (let j = 0; j < k; j++) {
       if (!v[j]) continue;
       const p = pred[n]![j]!;
@@ -49,6 +69,7 @@ export function displacementStats(pred: readonly (readonly [number, number][])[]
     }
   });
   return {
+    scaleRatios,
     counts: s.map((a) => a.n),
     mean: s.map((a) => (a.n ? [a.x / a.n, a.y / a.n] : [0, 0])),
     cov: s.map((a) => {
@@ -63,6 +84,14 @@ export function displacementStats(pred: readonly (readonly [number, number][])[]
 function gauss(rng: Rng): number {
   const u = Math.max(rng.next(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** One draw of the crop scale ratio (estimated ÷ true torso diameter), clamped to {@link SCALE_RATIO_RANGE}. */
+export function sampleScaleRatio(stats: DisplacementStats, rng: Rng): number {
+  const r = stats.scaleRatios;
+  if (r.length === 0) return 1;
+  const v = r[Math.min(r.length - 1, Math.floor(rng.next() * r.length))]!;
+  return Math.min(SCALE_RATIO_RANGE[1], Math.max(SCALE_RATIO_RANGE[0], v));
 }
 
 /** One draw of δ for joint j (Cholesky of its 2 × 2 covariance). */
@@ -136,12 +165,13 @@ export class StageExampleSource {
       const [ta, tb] = this.skeleton.torso;
       const d = Math.hypot(s.jointsPx[ta]![0] - s.jointsPx[tb]![0], s.jointsPx[ta]![1] - s.jointsPx[tb]![1]);
       if (!(d > 1)) continue;
+      // As cascadeCrops does at inference: σ × the estimate's torso diameter, at least 4 px.
+      const side = Math.max(4, sigma * d * sampleScaleRatio(this.stats, this.rng));
       for (let j = 0; j < k && b < B; j++) {
         if (!s.visible[j]) continue;
         const [dx, dy] = sampleDisplacement(this.stats, j, this.rng);
         const cx = s.jointsPx[j]![0] + dx * d;
         const cy = s.jointsPx[j]![1] + dy * d;
-        const side = sigma * d;
         const off = b * 3 * S * S;
         cropSquareInto(img, cx, cy, side, S, this.options.channels, x, off);
         gcnInPlace(x.subarray(off, off + 3 * S * S), S);
