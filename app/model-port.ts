@@ -7,6 +7,8 @@ export interface ServedModel {
   readonly skeleton: Skeleton;
   /** Inference workers: batches that may run at once. */
   readonly concurrency?: number;
+  /** Intra-op threads per worker (for the start-up line). */
+  readonly threadsPerWorker?: number;
   predict(requests: PoseRequest[]): Promise<PosePrediction[]>;
   close(): Promise<void>;
 }

@@ -200,7 +200,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const port = typeof address === 'object' && address ? address.port : options.port;
   const ready = options.loadModel().then((m) => {
     model = m;
-    log(`deeppose serve: model ${m.info.id} ready (${m.info.stages} stage${m.info.stages > 1 ? 's' : ''}, ${m.info.jointNames.length} joints)`);
+    log(`deeppose serve: model ${m.info.id} ready (${m.info.stages} stage${m.info.stages > 1 ? 's' : ''}, ${m.info.jointNames.length} joints${m.concurrency ? `, ${m.concurrency} inference worker${m.concurrency > 1 ? 's' : ''}${m.threadsPerWorker ? ` × ${m.threadsPerWorker} intra-op thread${m.threadsPerWorker > 1 ? 's' : ''}` : ''}` : ''})`);
     return m;
   });
   ready.catch((err: unknown) => log(`deeppose serve: the model failed to load: ${(err as Error).message}`));

@@ -19,7 +19,7 @@ function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
-async function startService(extra: string[]): Promise<{ url: string; pid: number; stop: () => Promise<number | null> }> {
+async function startService(extra: string[]): Promise<{ url: string; pid: number; readyLine: string; stop: () => Promise<number | null> }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--queue', '256', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -30,7 +30,8 @@ async function startService(extra: string[]): Promise<{ url: string; pid: number
     await new Promise((r) => setTimeout(r, 50));
   }
   const port = /localhost:(\d+)/.exec(log)![1];
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: async () => (child.kill('SIGTERM'), exited) };
+  const readyLine = /model .* ready \([^)]*\)/.exec(log)?.[0] ?? '';
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, readyLine, stop: async () => (child.kill('SIGTERM'), exited) };
 }
 
 function images(): Buffer[] {
@@ -65,9 +66,11 @@ async function load(url: string, connections: number, bodies: Buffer[], seconds:
 export async function benchService(): Promise<Record<string, unknown>> {
   const bodies = images();
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  // BENCH_SERVE_ARGS: extra `deeppose serve` options for every run (e.g. "--workers 2"), to compare configurations.
+  const common = (process.env.BENCH_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const runs: Record<string, unknown>[] = [];
   for (const [label, extra] of [['micro-batching (default, --batch 16)', []], ['no batching (--batch 1)', ['--batch', '1']]] as const) {
-    const s = await startService([...extra]);
+    const s = await startService([...common, ...extra]);
     const rssBefore = rssMiB(s.pid);
     const levels = [];
     for (const c of [1, 4, 16]) {
@@ -76,11 +79,11 @@ export async function benchService(): Promise<Record<string, unknown>> {
     }
     const rssAfter = rssMiB(s.pid);
     const code = await s.stop();
-    runs.push({ mode: label, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, exitCodeOnSigterm: code, levels });
+    runs.push({ mode: label, serveArgs: [...common, ...extra].join(' '), service: s.readyLine, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, exitCodeOnSigterm: code, levels });
   }
   const batched = (runs[0]!.levels as { connections: number; requestsPerSecond: number }[]);
   const result = {
-    description: `autocannon on loopback, POST /v1/pose with ${bodies.length} LSPET JPEGs (${hasShared() ? 'shared dataset' : 'vendored fixtures'}), ${seconds} s per level; the embedded default model, 1 inference worker × 2 intra-op threads`,
+    description: `autocannon on loopback, POST /v1/pose with ${bodies.length} LSPET JPEGs (${hasShared() ? 'shared dataset' : 'vendored fixtures'}), ${seconds} s per level; the embedded default model (see each run's service line for stages, workers and threads)`,
     runs,
     throughputRatioC16OverC1: +(batched[2]!.requestsPerSecond / batched[0]!.requestsPerSecond).toFixed(2),
     targets: { errorsAtC16: 0, throughputRatioC16OverC1: 2 },

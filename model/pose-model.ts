@@ -132,6 +132,11 @@ export class PoseModel {
     return this.pool.workers;
   }
 
+  /** onnxruntime intra-op threads per inference worker. */
+  get threadsPerWorker(): number {
+    return this.pool.threads;
+  }
+
   /** Tasks waiting for an inference worker. */
   get queueDepth(): number {
     return this.pool.queueSize;
