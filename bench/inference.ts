@@ -54,11 +54,11 @@ export async function benchInference(): Promise<Record<string, unknown>> {
   await one.predict([{ image: imgs[0]!.bytes, stages: 1 }]);
   let k = 0;
   const lat = await timeIt(reps, () => one.predict([{ image: imgs[k++ % imgs.length]!.bytes, stages: 1 }]));
-  const parts: Record<'probe' | 'decodeCropResampleGcn' | 'stage1IncludingWorkerHandoff' | 'session', number[]> = { probe: [], decodeCropResampleGcn: [], stage1IncludingWorkerHandoff: [], session: [] };
+  const parts: Record<'probeAndDecode' | 'cropResampleGcn' | 'stage1IncludingWorkerHandoff' | 'session', number[]> = { probeAndDecode: [], cropResampleGcn: [], stage1IncludingWorkerHandoff: [], session: [] };
   for (let i = 0; i < reps; i++) {
     const t = (await one.predict([{ image: imgs[i % imgs.length]!.bytes, stages: 1 }]))[0]!.timingsMs;
-    parts.probe.push(t.decode!);
-    parts.decodeCropResampleGcn.push(t.preprocess!);
+    parts.probeAndDecode.push(t.decode!);
+    parts.cropResampleGcn.push(t.preprocess!);
     parts.stage1IncludingWorkerHandoff.push(t.stage1!);
     parts.session.push(t.stage1Session!);
   }

@@ -41,6 +41,8 @@ export interface DecodeOptions {
   readonly maxPixels?: number;
   /** Name for messages (file name). */
   readonly name?: string;
+  /** The bytes already went through `probeImage` (format and pixel limit checked): skip that second header read. */
+  readonly probed?: boolean;
 }
 
 /** Reads only the header: format and size (after EXIF orientation). */
@@ -69,7 +71,7 @@ export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {})
 
 /** Decodes to interleaved RGB with EXIF orientation applied. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
-  await probeImage(bytes, options);
+  if (!options.probed) await probeImage(bytes, options);
   const name = options.name ?? 'image';
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })

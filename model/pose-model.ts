@@ -197,16 +197,20 @@ export class PoseModel {
     const t0 = performance.now();
     const s = this.info.inputSize;
     const depths = requests.map((r) => this.checkStages(r.stages));
-    // Encoded images are only probed (header) here; the crop is decoded and
-    // resampled in one sharp pipeline. Full decodes happen only for the cascade.
-    const images: (DecodedImage | EncodedImage)[] = await Promise.all(requests.map(async (r) => {
+    // Headers first (format, size, pixel limit; a bad box is refused before any decoding),
+    // then each image is decoded once (sharp, on libuv's threads) and cropped and
+    // resampled as OpenCV does (data/transforms/cv-resize.ts); the cascade reuses the pixels.
+    const probed: (DecodedImage | EncodedImage)[] = await Promise.all(requests.map(async (r) => {
       if (!(r.image instanceof Uint8Array)) return r.image;
       const meta = await probeImage(r.image);
       return { encoded: r.image, width: meta.width, height: meta.height };
     }));
+    const boxes = requests.map((r, i) => personBox(r.bboxPx, probed[i]!));
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
+    const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
+      ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
+      : img)));
     const tDecode = performance.now();
-    const boxes = requests.map((r, i) => personBox(r.bboxPx, images[i]!));
-    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
     const x = new Float32Array(requests.length * 3 * s * s);
     await Promise.all(images.map(async (img, i) => {
       x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
@@ -219,9 +223,7 @@ export class PoseModel {
       let joints = stage1.jointsPx[i]!;
       let refineMs = 0;
       if (depths[i]! > 1) {
-        const img = images[i]!;
-        const decoded = 'encoded' in img ? await decodeImage(img.encoded) : img;
-        const r = await this.refine(decoded, joints, cropBoxes[i]!, depths[i]);
+        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
         joints = r.jointsPx;
         refineMs = r.sessionMs;
       }
