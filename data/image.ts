@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import { DeepPoseError } from './errors.js';
+import { readImageHeader } from './image-header.js';
 import type { RawImage } from './transforms/square-crop.js';
 
 /** A decoded image: interleaved RGB, 8 bits per channel, EXIF orientation applied. */
@@ -49,11 +50,14 @@ export interface DecodeOptions {
 export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<{ format: string; width: number; height: number }> {
   const name = options.name ?? 'image';
   if (bytes.byteLength === 0) throw new ImageDecodeError(`${name}: empty (0 bytes), expected a JPEG, PNG or WebP image`);
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw new ImageDecodeError(`${name}: not a readable image (${firstLine(err)})`, err);
+  // The common case is read in JavaScript (./image-header.ts); sharp answers the rest.
+  let meta: { format?: string; width?: number; height?: number; orientation?: number } | undefined = readImageHeader(bytes);
+  if (!meta) {
+    try {
+      meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    } catch (err) {
+      throw new ImageDecodeError(`${name}: not a readable image (${firstLine(err)})`, err);
+    }
   }
   const format = meta.format ?? 'unknown';
   if (!(SUPPORTED_FORMATS as readonly string[]).includes(format)) {
