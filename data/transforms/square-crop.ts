@@ -28,44 +28,68 @@ export function cropSquareInto(
   const x0 = cx - side / 2;
   const y0 = cy - side / 2;
   const plane = size * size;
-  const chans = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  const chans = order === 'bgr' ? [2, 1, 0] as const : [0, 1, 2] as const;
   // Source columns and weights, once per crop (sampling at pixel centres, as resamplers do).
-  const colA = new Int32Array(size);
+  // A tap outside the image reads 0: its offset is -1.
+  const left = new Int32Array(size);
+  const right = new Int32Array(size);
   const colW = new Float64Array(size);
   for (let ox = 0; ox < size; ox++) {
     const sx = x0 + (ox + 0.5) * scale - 0.5;
-    colA[ox] = Math.floor(sx);
-    colW[ox] = sx - colA[ox]!;
+    const xA = Math.floor(sx);
+    colW[ox] = sx - xA;
+    left[ox] = xA >= 0 && xA < width ? xA * channels : -1;
+    right[ox] = xA + 1 >= 0 && xA + 1 < width ? (xA + 1) * channels : -1;
   }
-  const px = (x: number, y: number, ch: number): number =>
-    x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * channels + ch]!;
+  // Separable: each source row is interpolated horizontally once (`h[ox·3 + c]`, channels
+  // in output order), then pairs of rows vertically — the same arithmetic per pixel
+  // (`top + fy·(bottom − top)`, top and bottom interpolated along x) as the direct form.
+  const rowLen = size * 3;
+  let hTop = new Float64Array(rowLen);
+  let hBottom = new Float64Array(rowLen);
+  let rowTop = Number.NaN;
+  let rowBottom = Number.NaN;
+  const hRow = (y: number, h: Float64Array): void => {
+    if (y < 0 || y >= height) {
+      h.fill(0);
+      return;
+    }
+    const base = y * width * channels;
+    for (let ox = 0; ox < size; ox++) {
+      const l = left[ox]!;
+      const r = right[ox]!;
+      const fx = colW[ox]!;
+      for (let c = 0; c < 3; c++) {
+        const ch = chans[c]!;
+        const p0 = l >= 0 ? data[base + l + ch]! : 0;
+        const p1 = r >= 0 ? data[base + r + ch]! : 0;
+        h[ox * 3 + c] = p0 + fx * (p1 - p0);
+      }
+    }
+  };
   for (let oy = 0; oy < size; oy++) {
     const sy = y0 + (oy + 0.5) * scale - 0.5;
     const yA = Math.floor(sy);
     const fy = sy - yA;
-    const rowInside = yA >= 0 && yA + 1 < height;
-    for (let ox = 0; ox < size; ox++) {
-      const xA = colA[ox]!;
-      const fx = colW[ox]!;
-      const o = offset + oy * size + ox;
-      if (rowInside && xA >= 0 && xA + 1 < width) {
-        const i00 = (yA * width + xA) * channels;
-        const i10 = i00 + channels;
-        const i01 = i00 + width * channels;
-        const i11 = i01 + channels;
-        for (let c = 0; c < 3; c++) {
-          const ch = chans[c]!;
-          const top = data[i00 + ch]! + fx * (data[i10 + ch]! - data[i00 + ch]!);
-          const bottom = data[i01 + ch]! + fx * (data[i11 + ch]! - data[i01 + ch]!);
-          out[o + c * plane] = top + fy * (bottom - top);
-        }
+    if (rowTop !== yA) {
+      if (rowBottom === yA) {
+        [hTop, hBottom] = [hBottom, hTop];
+        [rowTop, rowBottom] = [rowBottom, rowTop];
       } else {
-        for (let c = 0; c < 3; c++) {
-          const ch = chans[c]!;
-          const top = px(xA, yA, ch) + fx * (px(xA + 1, yA, ch) - px(xA, yA, ch));
-          const bottom = px(xA, yA + 1, ch) + fx * (px(xA + 1, yA + 1, ch) - px(xA, yA + 1, ch));
-          out[o + c * plane] = top + fy * (bottom - top);
-        }
+        hRow(yA, hTop);
+        rowTop = yA;
+      }
+    }
+    if (rowBottom !== yA + 1) {
+      hRow(yA + 1, hBottom);
+      rowBottom = yA + 1;
+    }
+    const o = offset + oy * size;
+    for (let c = 0; c < 3; c++) {
+      const p = o + c * plane;
+      for (let ox = 0, i = c; ox < size; ox++, i += 3) {
+        const t = hTop[i]!;
+        out[p + ox] = t + fy * (hBottom[i]! - t);
       }
     }
   }
