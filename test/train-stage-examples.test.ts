@@ -68,3 +68,21 @@ test('the crop scale follows the previous stage: estimated ÷ true torso diamete
     assert.ok(Math.abs(b.t[i * 28 + on[0]!]! + 0.4) < 2e-3 && Math.abs(b.t[i * 28 + on[1]!]! - 0.8) < 2e-3, `${b.t[i * 28 + on[0]!]} ${b.t[i * 28 + on[1]!]}`);
   }
 });
+
+test('--inside-crop: displacements conditioned on the true joint lying inside the crop', async () => {
+  const ds = await openDataset(path.join(FIXTURES, 'lspet'), 'legacy-test');
+  const k = 14;
+  const fixed = (mean: [number, number], v: number) => ({ mean: Array.from({ length: k }, () => mean), cov: Array.from({ length: k }, () => [v, 0, v] as [number, number, number]), counts: [], scaleRatios: [] });
+  const targets = async (stats: ReturnType<typeof fixed>, sigma: number) => {
+    const b = await new StageExampleSource(ds.samples, LSP14, stats, { sigma, size: 16, channels: 'bgr', seed: 2, batch: 40, insideCrop: true }).next();
+    return [...b.t].filter((_, j) => b.mask[j] === 1);
+  };
+  // (0.1, −0.2) d lies inside a crop of side 0.5 d (half 0.25 d): kept, targets (−0.2, 0.4).
+  const kept = await targets(fixed([0.1, -0.2], 0), 0.5);
+  assert.ok(kept.every((t, j) => Math.abs(t - (j % 2 ? 0.4 : -0.2)) < 1e-3));
+  // Outside a crop of side 0.3 d (half 0.15 d) on every draw: no displacement, target 0.
+  assert.ok((await targets(fixed([0.1, -0.2], 0), 0.3)).every((t) => Math.abs(t) < 1e-9));
+  // A wide distribution: every kept target within the crop, and not all at its centre.
+  const wide = await targets(fixed([0, 0], 0.09), 0.5);
+  assert.ok(wide.every((t) => Math.abs(t) <= 0.5 + 1e-9) && wide.some((t) => Math.abs(t) > 0.1));
+});

@@ -40,6 +40,7 @@ interface TrainOptions {
   out: string;
   limit?: number;
   force?: boolean;
+  insideCrop?: boolean;
 }
 
 /** Runs the previous stages over the training images and fits their per-joint error distribution. */
@@ -96,6 +97,7 @@ export function registerTrain(program: Command): void {
     .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, 10), 1)
     .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
     .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--inside-crop', 'stage ≥ 2: draw displacements conditioned on the true joint lying inside the crop (what a refinement stage can correct)')
     .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
     .option('-f, --force', 'write into an output directory that already holds checkpoints')
     .action(action(async (opts: TrainOptions) => {
@@ -128,18 +130,18 @@ export function registerTrain(program: Command): void {
         state = { params: initParams(alexnetParamShapes(dims), opts.seed), slots: new Map(), iteration: 0, epoch: 0, optimizer: opts.optimizer };
       }
       const lr = opts.lr ?? (opts.optimizer === 'adam' ? 1e-4 : 1e-3);
-      let cascade: { stage: number; sigma: number; stats: DisplacementStats } | undefined;
+      let cascade: { stage: number; sigma: number; stats: DisplacementStats; insideCrop: boolean } | undefined;
       if (opts.stage > 1) {
         if (opts.sigma === undefined) throw new InvalidArgumentError(`--sigma: required to train stage ${opts.stage} (crop side = sigma × torso diameter)`);
         const stats = await previousStageErrors(opts.previous, trainSet, opts.dataThreads);
         process.stderr.write(`deeppose train: previous-stage error per joint (torso diameters, mean ± sd): ${ds.skeleton.joints.map((j, i) => `${j} ${Math.hypot(...stats.mean[i]!).toFixed(2)}±${Math.sqrt(stats.cov[i]![0] + stats.cov[i]![2]).toFixed(2)}`).join(', ')}\n`);
         const ratios = [...stats.scaleRatios].sort((x, y) => x - y);
         if (ratios.length > 0) process.stderr.write(`deeppose train: previous-stage torso diameter ÷ true one: median ${ratios[ratios.length >> 1]!.toFixed(2)}, 10–90 % ${ratios[Math.floor(ratios.length * 0.1)]!.toFixed(2)}–${ratios[Math.floor(ratios.length * 0.9)]!.toFixed(2)} (crop sides are drawn from it)\n`);
-        cascade = { stage: opts.stage, sigma: opts.sigma, stats };
+        cascade = { stage: opts.stage, sigma: opts.sigma, stats, insideCrop: opts.insideCrop ?? false };
       }
       process.stderr.write(
         `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
-          `${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
+          `${cascade ? `stage ${cascade.stage}, σ ${cascade.sigma}${cascade.insideCrop ? ', displacements inside the crop' : ''}; ` : ''}${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
       );
       let bar: Progress | undefined;
       let barEpoch = -1;

@@ -35,6 +35,9 @@ export interface DisplacementStats {
   readonly scaleRatios: number[];
 }
 
+/** Rejection-sampling tries for an inside-the-crop displacement before falling back to none. */
+const MAX_INSIDE_TRIES = 64;
+
 /** Drawn scale ratios are kept within this range (a degenerate estimate must not make a 0-pixel or whole-image crop). */
 export const SCALE_RATIO_RANGE: readonly [number, number] = [0.25, 3];
 
@@ -128,7 +131,16 @@ export class StageExampleSource {
     private readonly samples: readonly PoseSample[],
     private readonly skeleton: Skeleton,
     private readonly stats: DisplacementStats,
-    private readonly options: { sigma: number; size: number; channels: 'bgr' | 'rgb'; seed: number; batch: number },
+    private readonly options: {
+      sigma: number; size: number; channels: 'bgr' | 'rgb'; seed: number; batch: number;
+      /**
+       * Draw δ from the error distribution conditioned on the true joint lying
+       * inside the crop (rejection sampling): a refinement stage can only
+       * correct what it sees, and with a weak previous stage the hopeless
+       * draws otherwise dominate the squared loss.
+       */
+      insideCrop?: boolean;
+    },
   ) {
     this.rng = createRng(options.seed, 2, 0xcafe);
     this.order = samples.map((_, i) => i).filter((i) => {
@@ -169,7 +181,18 @@ export class StageExampleSource {
       const side = Math.max(4, sigma * d * sampleScaleRatio(this.stats, this.rng));
       for (let j = 0; j < k && b < B; j++) {
         if (!s.visible[j]) continue;
-        const [dx, dy] = sampleDisplacement(this.stats, j, this.rng);
+        let [dx, dy] = sampleDisplacement(this.stats, j, this.rng);
+        if (this.options.insideCrop) {
+          const half = side / 2 / d;
+          for (let tries = 0; Math.abs(dx) > half || Math.abs(dy) > half; tries++) {
+            if (tries === MAX_INSIDE_TRIES) {
+              dx = 0;
+              dy = 0;
+              break;
+            }
+            [dx, dy] = sampleDisplacement(this.stats, j, this.rng);
+          }
+        }
         const cx = s.jointsPx[j]![0] + dx * d;
         const cy = s.jointsPx[j]![1] + dy * d;
         const off = b * 3 * S * S;

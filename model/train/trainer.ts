@@ -56,7 +56,7 @@ function personCropSource(ds: PoseDataset, cfg: TrainConfig): BatchSource {
 /** Stage ≥ 2: joint-centred crops around simulated previous-stage estimates. */
 function jointCropSource(ds: PoseDataset, cfg: TrainConfig, seed: number): BatchSource & { images: number } {
   const c = cfg.cascade!;
-  const src = new StageExampleSource(ds.samples, ds.skeleton, c.stats, { sigma: c.sigma, size: cfg.dims.inputSize, channels: 'bgr', seed, batch: cfg.dims.batch });
+  const src = new StageExampleSource(ds.samples, ds.skeleton, c.stats, { sigma: c.sigma, size: cfg.dims.inputSize, channels: 'bgr', seed, batch: cfg.dims.batch, insideCrop: c.insideCrop ?? false });
   const joints = ds.samples.reduce((a, s) => a + s.visible.filter(Boolean).length, 0);
   return {
     images: src.imageCount,
@@ -84,7 +84,7 @@ export interface TrainConfig {
   readonly computeThreads: number;
   readonly outDir: string;
   /** Train a cascade stage ≥ 2 on joint-centred examples instead of stage 1 on person crops. */
-  readonly cascade?: { readonly stage: number; readonly sigma: number; readonly stats: DisplacementStats };
+  readonly cascade?: { readonly stage: number; readonly sigma: number; readonly stats: DisplacementStats; readonly insideCrop?: boolean };
 }
 
 export interface EpochLog {
