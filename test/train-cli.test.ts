@@ -62,3 +62,19 @@ test('fine-tunes the default checkpoint with momentum SGD under a time budget', 
   const both = await cli(...common, '--init', init, '--resume', 'x.npz');
   assert.match(both.stderr, /--init and --resume exclude each other/);
 });
+
+test('trains a cascade stage 2 from joint-centred crops: error model, inside-crop draws, validation loss and cascade PCP', async () => {
+  const r = await cli(...common, '--limit', '12', '--stage', '2', '--sigma', '2', '--inside-crop', '--epochs', '1', '--out', 'stage2');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /previous-stage error per joint \(torso diameters, mean ± sd\): rightAnkle \d/);
+  assert.match(r.stderr, /previous-stage torso diameter ÷ true one: median \d/);
+  assert.match(r.stderr, /previous stages alone on the validation images: strict PCP \d+\.\d\d %/);
+  assert.match(r.stderr, /8 training and 4 validation images .*; stage 2, σ 2, displacements inside the crop; adam/);
+  assert.match(r.stderr, /epoch 1 \(iteration \d+\): train loss \d\S*, val loss \d\S*, val strict PCP \d+\.\d%/);
+  assert.match(r.stdout, /use it as stage 2: deeppose convert .*--stage 2 --sigma 2/);
+  const converted = await convertCheckpoint(path.join(tmp.dir, 'stage2', 'epoch-1.model'));
+  assert.equal(converted.metadata.joints, 14);
+  const bad = await cli(...common, '--stage', '2', '--out', 'nosigma');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--sigma: required to train stage 2/);
+});

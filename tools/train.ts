@@ -6,7 +6,8 @@ import { openDataset, type PoseDataset } from '../data/dataset.js';
 import { createBatchIterator } from '../data/iterator.js';
 import { decodeImage } from '../data/image.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
-import { loadPoseModel } from '../model/pose-model.js';
+import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
+import type { Skeleton } from '../data/skeletons.js';
 import { displacementStats, type DisplacementStats } from '../model/train/stage-examples.js';
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../data/errors.js';
@@ -43,11 +44,35 @@ interface TrainOptions {
   insideCrop?: boolean;
 }
 
-/** Runs the previous stages over the training images and fits their per-joint error distribution. */
-async function previousStageErrors(previous: string[] | undefined, ds: PoseDataset, dataThreads: number | undefined): Promise<DisplacementStats> {
+/** Strict PCP of `[N][K]` pixel predictions against ground truth and mask. */
+function strictPcpOf(pred: readonly (readonly [number, number][])[], gt: readonly (readonly (readonly [number, number])[])[], vis: readonly (readonly boolean[])[], skeleton: Skeleton): number {
+  const c = new EvalCollector(skeleton);
+  pred.forEach((p, i) => c.add({ image: String(i), predPx: p as [number, number][], gtPx: gt[i] as [number, number][], visible: vis[i] as boolean[] }));
+  return c.result().pcp.strict.total;
+}
+
+/** The previous stages' predictions (`[N][K]` px) on a dataset, with its ground truth and mask. */
+interface PreviousPredictions {
+  readonly pred: [number, number][][];
+  readonly gt: (readonly (readonly [number, number])[])[];
+  readonly vis: (readonly boolean[])[];
+}
+
+/** Runs the previous stages over the training images (to fit their error distribution) and the validation images (the cascade's starting points there). */
+async function previousStagePredictions(previous: string[] | undefined, sets: PoseDataset[], dataThreads: number | undefined): Promise<PreviousPredictions[]> {
   const model = await loadPoseModel({ model: previous, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
+  try {
+    const out: PreviousPredictions[] = [];
+    for (const ds of sets) out.push(await predictSet(model, ds, dataThreads, sets.length > 1 && out.length > 0 ? 'previous stages, validation' : 'previous-stage errors'));
+    return out;
+  } finally {
+    await model.close();
+  }
+}
+
+async function predictSet(model: PoseModel, ds: PoseDataset, dataThreads: number | undefined, label: string): Promise<PreviousPredictions> {
   const it = createBatchIterator(ds, { batchSize: 32, mode: 'eval', threads: dataThreads, size: model.info.inputSize, channels: model.info.channels });
-  const bar = progressBar('previous-stage errors', ds.samples.length);
+  const bar = progressBar(label, ds.samples.length);
   const pred: [number, number][][] = [];
   const gt: (readonly (readonly [number, number])[])[] = [];
   const vis: (readonly boolean[])[] = [];
@@ -69,9 +94,8 @@ async function previousStageErrors(previous: string[] | undefined, ds: PoseDatas
   } finally {
     bar.done();
     await it.close();
-    await model.close();
   }
-  return displacementStats(pred, gt, vis, ds.skeleton);
+  return { pred, gt, vis };
 }
 
 export function registerTrain(program: Command): void {
@@ -130,14 +154,20 @@ export function registerTrain(program: Command): void {
         state = { params: initParams(alexnetParamShapes(dims), opts.seed), slots: new Map(), iteration: 0, epoch: 0, optimizer: opts.optimizer };
       }
       const lr = opts.lr ?? (opts.optimizer === 'adam' ? 1e-4 : 1e-3);
-      let cascade: { stage: number; sigma: number; stats: DisplacementStats; insideCrop: boolean } | undefined;
+      let cascade: { stage: number; sigma: number; stats: DisplacementStats; insideCrop: boolean; valStart?: [number, number][][] } | undefined;
+      let valStart: [number, number][][] | undefined;
       if (opts.stage > 1) {
         if (opts.sigma === undefined) throw new InvalidArgumentError(`--sigma: required to train stage ${opts.stage} (crop side = sigma × torso diameter)`);
-        const stats = await previousStageErrors(opts.previous, trainSet, opts.dataThreads);
+        const [onTrain, onVal] = await previousStagePredictions(opts.previous, valSet ? [trainSet, valSet] : [trainSet], opts.dataThreads);
+        const stats = displacementStats(onTrain!.pred, onTrain!.gt, onTrain!.vis, ds.skeleton);
+        if (onVal) {
+          valStart = onVal.pred;
+          process.stderr.write(`deeppose train: previous stages alone on the validation images: strict PCP ${(100 * strictPcpOf(onVal.pred, onVal.gt, onVal.vis, ds.skeleton)).toFixed(2)} %\n`);
+        }
         process.stderr.write(`deeppose train: previous-stage error per joint (torso diameters, mean ± sd): ${ds.skeleton.joints.map((j, i) => `${j} ${Math.hypot(...stats.mean[i]!).toFixed(2)}±${Math.sqrt(stats.cov[i]![0] + stats.cov[i]![2]).toFixed(2)}`).join(', ')}\n`);
         const ratios = [...stats.scaleRatios].sort((x, y) => x - y);
         if (ratios.length > 0) process.stderr.write(`deeppose train: previous-stage torso diameter ÷ true one: median ${ratios[ratios.length >> 1]!.toFixed(2)}, 10–90 % ${ratios[Math.floor(ratios.length * 0.1)]!.toFixed(2)}–${ratios[Math.floor(ratios.length * 0.9)]!.toFixed(2)} (crop sides are drawn from it)\n`);
-        cascade = { stage: opts.stage, sigma: opts.sigma, stats, insideCrop: opts.insideCrop ?? false };
+        cascade = { stage: opts.stage, sigma: opts.sigma, stats, insideCrop: opts.insideCrop ?? false, ...(valStart ? { valStart } : {}) };
       }
       process.stderr.write(
         `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
@@ -163,11 +193,7 @@ export function registerTrain(program: Command): void {
           const f = (v: number | null, d = 5) => (v === null ? 'n/a' : v.toFixed(d));
           process.stderr.write(`epoch ${e.epoch} (iteration ${e.iteration}): train loss ${f(e.trainLoss)}, val loss ${f(e.valLoss)}, val strict PCP ${e.valStrictPcp === null ? 'n/a' : `${(100 * e.valStrictPcp).toFixed(1)}%`}, ${e.imagesPerSecond.toFixed(1)} images/s, ${e.minutes.toFixed(1)} min\n`);
         },
-        scorePcp: (pred, gt, vis) => {
-          const c = new EvalCollector(ds.skeleton);
-          pred.forEach((p, i) => c.add({ image: String(i), predPx: p, gtPx: gt[i]!, visible: vis[i]! }));
-          return c.result().pcp.strict.total;
-        },
+        scorePcp: (pred, gt, vis) => strictPcpOf(pred, gt, vis, ds.skeleton),
       });
       const last = log.at(-1);
       process.stdout.write(`${stoppedByBudget ? 'stopped by the time budget' : 'finished'} at epoch ${last?.epoch ?? state.epoch}, iteration ${last?.iteration ?? state.iteration}; checkpoints in ${opts.out}\n`);

@@ -9,7 +9,11 @@ import path from 'node:path';
 import type { PoseDataset } from '../../data/dataset.js';
 import { createBatchIterator } from '../../data/iterator.js';
 import { createRng } from '../../data/random.js';
-import { decodeJoints, type BoxXyxy } from '../../data/transforms/legacy.js';
+import { readFile } from 'node:fs/promises';
+import { decodeImage } from '../../data/image.js';
+import { cropSquareInto } from '../../data/transforms/square-crop.js';
+import { decodeJoints, gcnInPlace, jointsBox, legacyCropBox, type BoxXyxy } from '../../data/transforms/legacy.js';
+import { cascadeCrops, refineJoints } from '../cascade.js';
 import { writeFileAtomic } from '../../data/write-atomic.js';
 import { alexnet } from '../arch/alexnet.js';
 import { GraphBuilder } from '../onnx/builder.js';
@@ -84,7 +88,14 @@ export interface TrainConfig {
   readonly computeThreads: number;
   readonly outDir: string;
   /** Train a cascade stage ≥ 2 on joint-centred examples instead of stage 1 on person crops. */
-  readonly cascade?: { readonly stage: number; readonly sigma: number; readonly stats: DisplacementStats; readonly insideCrop?: boolean };
+  readonly cascade?: {
+    readonly stage: number;
+    readonly sigma: number;
+    readonly stats: DisplacementStats;
+    readonly insideCrop?: boolean;
+    /** The previous stages' predictions on the validation images (`[N][K]` px): with them, validation also scores the cascade's strict PCP. */
+    readonly valStart?: readonly (readonly [number, number][])[];
+  };
 }
 
 export interface EpochLog {
@@ -118,7 +129,7 @@ function inferenceModel(params: ParamMap, dims: AlexNetDims): Uint8Array {
 
 async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | undefined, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
   if (!val || val.samples.length === 0) return { loss: null, pcp: null };
-  if (cfg.cascade) return validateJointCrops(params, dims, val, cfg);
+  if (cfg.cascade) return validateJointCrops(params, dims, val, cfg, hooks);
   const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
   const it = createBatchIterator(val, { batchSize: 32, mode: 'eval', threads: cfg.dataThreads, size: dims.inputSize, seed: cfg.seed });
   let sum = 0;
@@ -157,7 +168,7 @@ async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | 
 }
 
 /** Stage ≥ 2 validation: the masked loss on a fixed set of joint-centred examples of the held-out images. */
-async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: PoseDataset, cfg: TrainConfig): Promise<{ loss: number | null; pcp: number | null }> {
+async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: PoseDataset, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
   const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
   const src = jointCropSource(val, { ...cfg, dims: { ...dims, batch: 32 } }, cfg.seed + 1);
   let sum = 0;
@@ -173,10 +184,33 @@ async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: Pose
         count++;
       }
     }
+    const start = cfg.cascade!.valStart;
+    if (!start || !hooks.scorePcp) return { loss: count ? sum / count : null, pcp: null };
+    // The cascade as inference runs it (PoseModel.refine): this stage on K crops around each previous estimate.
+    const S = dims.inputSize;
+    const k = val.skeleton.joints.length;
+    const pred: [number, number][][] = [];
+    for (let n = 0; n < val.samples.length; n++) {
+      const smp = val.samples[n]!;
+      const img = await decodeImage(new Uint8Array(await readFile(smp.imagePath)), { name: smp.imagePath });
+      const pb = jointsBox(smp.jointsPx, smp.visible);
+      const box = pb ? legacyCropBox(pb, img.width, img.height) : [0, 0, img.width, img.height];
+      const crops = cascadeCrops(start[n]!, val.skeleton, cfg.cascade!.sigma, Math.max(box[2] - box[0], box[3] - box[1]) / 2);
+      const x = new Float32Array(k * 3 * S * S);
+      crops.forEach((c, i) => {
+        cropSquareInto(img, c.cx, c.cy, c.side, S, 'bgr', x, i * 3 * S * S);
+        gcnInPlace(x.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S);
+      });
+      const y = (await model.run({ x: { data: x, dims: [k, 3, S, S] } })).y!.data;
+      pred.push(refineJoints(crops, y, k));
+    }
+    return {
+      loss: count ? sum / count : null,
+      pcp: hooks.scorePcp(pred, val.samples.map((v) => v.jointsPx.map((p) => [p[0], p[1]] as [number, number])), val.samples.map((v) => [...v.visible])),
+    };
   } finally {
     await model.close();
   }
-  return { loss: count ? sum / count : null, pcp: null };
 }
 
 /**
