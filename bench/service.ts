@@ -39,10 +39,10 @@ function images(): Buffer[] {
   return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().slice(0, 64).map((f) => readFileSync(path.join(dir, f)));
 }
 
-async function load(url: string, connections: number, bodies: Buffer[], seconds: number) {
+async function load(url: string, connections: number, bodies: Buffer[], seconds: number, query: string) {
   let i = 0;
   const r = await autocannon({
-    url: `${url}/v1/pose`,
+    url: `${url}/v1/pose${query}`,
     connections,
     duration: seconds,
     requests: [{
@@ -69,23 +69,32 @@ export async function benchService(): Promise<Record<string, unknown>> {
   // BENCH_SERVE_ARGS: extra `deeppose serve` options for every run (e.g. "--workers 2"), to compare configurations.
   const common = (process.env.BENCH_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const runs: Record<string, unknown>[] = [];
-  for (const [label, extra] of [['micro-batching (default, --batch 16)', []], ['no batching (--batch 1)', ['--batch', '1']]] as const) {
+  // The default model's every stage, then stage 1 alone with and without micro-batching.
+  const modes = [
+    ['micro-batching (default, --batch 16), all stages', [], ''],
+    ['micro-batching (default, --batch 16), stage 1 only (?stages=1)', [], '?stages=1'],
+    ['no batching (--batch 1), stage 1 only (?stages=1)', ['--batch', '1'], '?stages=1'],
+  ] as const;
+  for (const [label, extra, query] of modes) {
     const s = await startService([...common, ...extra]);
     const rssBefore = rssMiB(s.pid);
     const levels = [];
     for (const c of [1, 4, 16]) {
       process.stderr.write(`bench service: ${label}, ${c} connection(s), ${seconds} s…\n`);
-      levels.push({ ...(await load(s.url, c, bodies, seconds)), rssAfterMiB: rssMiB(s.pid) });
+      levels.push({ ...(await load(s.url, c, bodies, seconds, query)), rssAfterMiB: rssMiB(s.pid) });
     }
     const rssAfter = rssMiB(s.pid);
     const code = await s.stop();
-    runs.push({ mode: label, serveArgs: [...common, ...extra].join(' '), service: s.readyLine, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, exitCodeOnSigterm: code, levels });
+    runs.push({ mode: label, query, serveArgs: [...common, ...extra].join(' '), service: s.readyLine, rssBeforeMiB: rssBefore, rssAfterMiB: rssAfter, exitCodeOnSigterm: code, levels });
   }
-  const batched = (runs[0]!.levels as { connections: number; requestsPerSecond: number }[]);
+  const ratio = (r: Record<string, unknown>) => {
+    const l = r.levels as { requestsPerSecond: number }[];
+    return +(l[2]!.requestsPerSecond / l[0]!.requestsPerSecond).toFixed(2);
+  };
   const result = {
     description: `autocannon on loopback, POST /v1/pose with ${bodies.length} LSPET JPEGs (${hasShared() ? 'shared dataset' : 'vendored fixtures'}), ${seconds} s per level; the embedded default model (see each run's service line for stages, workers and threads)`,
     runs,
-    throughputRatioC16OverC1: +(batched[2]!.requestsPerSecond / batched[0]!.requestsPerSecond).toFixed(2),
+    throughputRatioC16OverC1: Object.fromEntries(runs.map((r) => [r.mode as string, ratio(r)])),
     targets: { errorsAtC16: 0, throughputRatioC16OverC1: 2 },
   };
   await writeResult('service', result);
