@@ -31,6 +31,9 @@ export class Metrics {
     h.observe(ms);
   }
 
+  /** Pose requests received and not yet answered. */
+  poseRequestsInFlight = 0;
+
   render(gauges: { queueDepth: number; inFlight: number; ready: boolean }): string {
     const out: string[] = [];
     out.push('# HELP deeppose_http_requests_total HTTP requests by route, method and status.', '# TYPE deeppose_http_requests_total counter');
@@ -43,6 +46,7 @@ export class Metrics {
     hist(out, 'deeppose_batch_size', '', this.batchSize);
     out.push('# HELP deeppose_queue_depth Requests waiting for inference.', '# TYPE deeppose_queue_depth gauge', `deeppose_queue_depth ${gauges.queueDepth}`);
     out.push('# HELP deeppose_inflight_batches Batches running now.', '# TYPE deeppose_inflight_batches gauge', `deeppose_inflight_batches ${gauges.inFlight}`);
+    out.push('# HELP deeppose_pose_requests_in_flight Pose requests received and not yet answered.', '# TYPE deeppose_pose_requests_in_flight gauge', `deeppose_pose_requests_in_flight ${this.poseRequestsInFlight}`);
     out.push('# HELP deeppose_ready Whether the model is loaded.', '# TYPE deeppose_ready gauge', `deeppose_ready ${gauges.ready ? 1 : 0}`);
     return `${out.join('\n')}\n`;
   }

@@ -86,6 +86,10 @@ export function createApp(options: AppOptions): PoseApp {
   app.set('etag', false);
   app.use((req: Request, res: Response, next: NextFunction) => {
     const t0 = performance.now();
+    if (req.path.startsWith('/v1/pose')) {
+      metrics.poseRequestsInFlight++;
+      res.once('close', () => metrics.poseRequestsInFlight--);
+    }
     res.on('finish', () => {
       const route = (req.route?.path as string | undefined) ?? (res.statusCode === 404 ? 'unmatched' : req.path);
       metrics.record(route, req.method, res.statusCode, performance.now() - t0);

@@ -23,7 +23,17 @@ test('serves the embedded default model and shuts down gracefully on SIGTERM, fi
     for (const p of j.joints) assert.ok(Number.isFinite(p.x) && Number.isFinite(p.y));
     // In flight while SIGTERM arrives: still answered.
     const inflight = Promise.all(Array.from({ length: 6 }, () => fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
-    await new Promise((res) => setTimeout(res, 20));
+    // SIGTERM once the service has received all six (answered + in flight = 1 earlier + 6).
+    const received = async () => {
+      const text = await (await fetch(`${s.url}/metrics`)).text();
+      const answered = [...text.matchAll(/^deeppose_http_requests_total\{route="\/v1\/pose",[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      return answered + Number(/^deeppose_pose_requests_in_flight (\d+)$/m.exec(text)![1]);
+    };
+    const deadline = Date.now() + 10_000;
+    while ((await received()) < 7) {
+      assert.ok(Date.now() < deadline, 'the service received the six requests');
+      await new Promise((res) => setTimeout(res, 2));
+    }
     s.child.kill('SIGTERM');
     const answers = await inflight;
     assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 200, 200, 200]);

@@ -14,20 +14,25 @@ const tmp = scratch();
 process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
 after(tmp.cleanup);
 
-test('the embedded default converts on first use, then comes from the cache', async () => {
+test('the embedded default cascade (stage 1 + stage 2) converts on first use, then comes from the cache', async () => {
   const logs: string[] = [];
-  const [first] = await resolveStageModels(undefined, (l) => logs.push(l));
-  assert.equal(logs.length, 1);
+  const [first, stage2] = await resolveStageModels(undefined, (l) => logs.push(l));
+  assert.equal(logs.length, 2);
   assert.match(logs[0]!, /converting .*epoch-48\.model \(first use/);
+  assert.match(logs[1]!, /converting .*deeppose-lsp14-lite-stage2.epoch-3\.model \(first use/);
+  assert.equal(stage2!.metadata.cascade.stage, 2);
+  assert.equal(stage2!.metadata.cascade.sigma, 2);
+  assert.equal(stage2!.metadata.source.sha256, '2184f6f2894b7e3f6f5ab94fa06165f1b4a65be231eafd047a68ff122cd46f73');
   assert.equal(first!.metadata.skeleton, 'lsp14');
   assert.equal(first!.metadata.joints, 14);
   assert.deepEqual(first!.metadata.widths, { conv1: 32, conv2: 96, conv3: 128, conv4: 128, conv5: 96, fc6: 1024, fc7: 1024, fc8: 28 });
   assert.equal(first!.metadata.source.sha256, '3ec3dbeaa992c3a95a9eeec3b7938167787fd8f02f89142993bcb561748c45f6');
   const again: string[] = [];
-  const [second] = await resolveStageModels([DEFAULT_CASCADE], (l) => again.push(l));
+  const [second, secondStage2] = await resolveStageModels([DEFAULT_CASCADE], (l) => again.push(l));
   assert.deepEqual(again, []);
   assert.equal(second!.onnxPath, first!.onnxPath);
-  assert.equal(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).length, 1);
+  assert.equal(secondStage2!.onnxPath, stage2!.onnxPath);
+  assert.equal(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).length, 2);
 });
 
 test('an .onnx made by convert is used as it is; a cascade needs stage numbers in order', async () => {
