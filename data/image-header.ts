@@ -14,6 +14,12 @@ export interface ImageHeader {
   readonly height: number;
   /** EXIF orientation 1–8 (1 when absent). */
   readonly orientation: number;
+  /**
+   * True when the file decodes straight to 8-bit 3-channel sRGB without a
+   * colour conversion or an alpha channel to drop (JPEG with 3 components;
+   * PNG of colour type 2, 8 bits; lossy WebP without alpha).
+   */
+  readonly plainRgb: boolean;
 }
 
 /** Reads the header of `bytes`, or `undefined` when sharp should be asked. */
@@ -66,7 +72,8 @@ function jpegHeader(b: Uint8Array): ImageHeader | undefined {
       if (len < 7) return undefined;
       const height = u16be(b, i + 3);
       const width = u16be(b, i + 5);
-      return valid(width, height) ? { format: 'jpeg', width, height, orientation } : undefined;
+      const components = b[i + 7]!;
+      return valid(width, height) ? { format: 'jpeg', width, height, orientation, plainRgb: components === 3 && b[i + 2] === 8 } : undefined;
     }
     i += len;
   }
@@ -109,14 +116,16 @@ function pngHeader(b: Uint8Array): ImageHeader | undefined {
     if (type === 'IDAT' || type === 'IEND') break;
     i += 12 + len;
   }
-  return valid(width, height) ? { format: 'png', width, height, orientation: 1 } : undefined;
+  return valid(width, height) ? { format: 'png', width, height, orientation: 1, plainRgb: b[24] === 8 && b[25] === 2 } : undefined;
 }
 
 function webpHeader(b: Uint8Array): ImageHeader | undefined {
   const chunk = ascii(b, 12, 4);
   let width: number;
   let height: number;
+  let plainRgb = false;
   if (chunk === 'VP8 ') {
+    plainRgb = true;
     if (b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return undefined;
     width = (b[26]! | (b[27]! << 8)) & 0x3fff;
     height = (b[28]! | (b[29]! << 8)) & 0x3fff;
@@ -133,5 +142,5 @@ function webpHeader(b: Uint8Array): ImageHeader | undefined {
   } else {
     return undefined;
   }
-  return valid(width, height) ? { format: 'webp', width, height, orientation: 1 } : undefined;
+  return valid(width, height) ? { format: 'webp', width, height, orientation: 1, plainRgb } : undefined;
 }
