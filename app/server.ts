@@ -31,6 +31,8 @@ export interface ServiceLimits {
   readonly maxBatch?: number;
   /** Per-request inference deadline, ms (default 30 s). */
   readonly timeoutMs?: number;
+  /** Cascade stages a request runs when it names none (default: all the model has). */
+  readonly defaultStages?: number;
 }
 
 export interface AppOptions extends ServiceLimits {
@@ -109,7 +111,8 @@ export function createApp(options: AppOptions): PoseApp {
     // Header only: format and pixel limit are checked before anything is decoded.
     const size = await probeImage(r.image, { maxPixels, name: 'image' });
     personBox(r.bboxPx, size); // refuses a box outside the image before queueing
-    const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages: r.stages } });
+    const stages = r.stages ?? (options.defaultStages ? Math.min(options.defaultStages, model.info.stages) : undefined);
+    const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages } });
     return { model, prediction, image: r.image, overlayFormat: r.overlayFormat };
   };
 

@@ -152,3 +152,16 @@ test('readiness, models, metrics and the web page', async () => {
     await new Promise<void>((r) => s.server.close(() => r()));
   }
 });
+
+test('--stages: the depth a request runs when it names none; a request can still ask for more', async () => {
+  const s = await listen(createApp({ model: fakeModel(), defaultStages: 1, log: () => undefined }).app);
+  try {
+    const ask = async (q: string) => ((await (await fetch(`${s.url}/v1/pose${q}`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })).json()) as { stages: number }).stages;
+    assert.equal(await ask(''), 1);
+    assert.equal(await ask('?stages=2'), 2);
+  } finally {
+    await new Promise<void>((r) => s.server.close(() => r()));
+  }
+  const all = await post('/v1/pose', JPEG, { 'Content-Type': 'image/jpeg' });
+  assert.equal(((await all.json()) as { stages: number }).stages, 2);
+});

@@ -11,6 +11,7 @@ interface ServeOptions {
   host: string;
   workers?: number;
   threads?: number;
+  stages?: number;
   maxBodyMb: number;
   maxPixels: number;
   queue: number;
@@ -31,6 +32,7 @@ export function registerServe(program: Command): void {
     .option('--max-pixels <n>', 'largest image in pixels, refused before decoding', parseInt10('--max-pixels', 1, 1_000_000_000), 40_000_000)
     .option('--queue <n>', 'requests waiting for inference before 503', parseInt10('--queue', 1, 100000), 64)
     .option('--batch <n>', 'most requests per batched inference', parseInt10('--batch', 1, 256), 16)
+    .option('--stages <n>', 'cascade stages a request runs when it does not say (default: all; 1 = stage 1 alone, several times faster)', parseInt10('--stages', 1, 100))
     .option('--timeout-ms <n>', 'per-request inference deadline', parseInt10('--timeout-ms', 100, 3_600_000), 30_000)
     .action(action(async (opts: ServeOptions) => {
       const log = (l: string) => process.stderr.write(`${l}\n`);
@@ -42,6 +44,7 @@ export function registerServe(program: Command): void {
         maxQueue: opts.queue,
         maxBatch: opts.batch,
         timeoutMs: opts.timeoutMs,
+        ...(opts.stages ? { defaultStages: opts.stages } : {}),
         log,
         loadModel: () => loadPoseModel({ model: opts.model, workers: opts.workers, threads: opts.threads, log: (l) => log(`deeppose serve: ${l}`) }),
       });
