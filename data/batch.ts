@@ -132,8 +132,8 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   const S = config.size;
   const bytes = await readImageBytes(ref);
   const opts = { name: ref.imagePath, maxPixels: config.maxPixels };
-  // Evaluation reads the header only and crops straight from the encoded
-  // bytes (the inference path); training needs the whole decoded image.
+  // Evaluation reads the header here and decodes inside preprocessCrop (the
+  // inference path); training decodes here for the augmentation warp.
   const img = config.mode === 'eval'
     ? { encoded: bytes, ...(await imageStep(ref, () => probeImage(bytes, opts))) }
     : await imageStep(ref, () => decodeImage(bytes, opts));
