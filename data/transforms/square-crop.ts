@@ -29,6 +29,7 @@ export function cropSquareInto(
   const y0 = cy - side / 2;
   const plane = size * size;
   const chans = order === 'bgr' ? [2, 1, 0] as const : [0, 1, 2] as const;
+  const [c0, c1, c2] = chans;
   // Source columns and weights, once per crop (sampling at pixel centres, as resamplers do).
   // A tap outside the image reads 0: its offset is -1.
   const left = new Int32Array(size);
@@ -55,15 +56,26 @@ export function cropSquareInto(
       return;
     }
     const base = y * width * channels;
-    for (let ox = 0; ox < size; ox++) {
+    for (let ox = 0, o = 0; ox < size; ox++, o += 3) {
       const l = left[ox]!;
       const r = right[ox]!;
       const fx = colW[ox]!;
-      for (let c = 0; c < 3; c++) {
-        const ch = chans[c]!;
-        const p0 = l >= 0 ? data[base + l + ch]! : 0;
-        const p1 = r >= 0 ? data[base + r + ch]! : 0;
-        h[ox * 3 + c] = p0 + fx * (p1 - p0);
+      if (l >= 0 && r >= 0) {
+        const p = base + l;
+        const q = base + r;
+        let v = data[p + c0]!;
+        h[o] = v + fx * (data[q + c0]! - v);
+        v = data[p + c1]!;
+        h[o + 1] = v + fx * (data[q + c1]! - v);
+        v = data[p + c2]!;
+        h[o + 2] = v + fx * (data[q + c2]! - v);
+      } else {
+        for (let c = 0; c < 3; c++) {
+          const ch = chans[c]!;
+          const p0 = l >= 0 ? data[base + l + ch]! : 0;
+          const p1 = r >= 0 ? data[base + r + ch]! : 0;
+          h[o + c] = p0 + fx * (p1 - p0);
+        }
       }
     }
   };
