@@ -1,4 +1,4 @@
-/** `deeppose train`: train or fine-tune a DeepPose stage-1 AlexNet on CPU, writing legacy Chainer checkpoints. */
+/** `deeppose train`: train or fine-tune a DeepPose stage (1, or a cascade stage ≥ 2) on CPU, writing legacy Chainer checkpoints. */
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -101,7 +101,7 @@ async function predictSet(model: PoseModel, ds: PoseDataset, dataThreads: number
 export function registerTrain(program: Command): void {
   program
     .command('train')
-    .description('train or fine-tune a DeepPose stage-1 AlexNet on CPU (an ONNX graph computes loss, gradients and the update); writes legacy Chainer checkpoints')
+    .description('train or fine-tune a DeepPose stage (1: person crops; ≥ 2: cascade refinement on joint crops) on CPU (an ONNX graph computes loss, gradients and the update); writes legacy Chainer checkpoints')
     .requiredOption('--dataset <dir>', 'dataset directory (images/, joints.mat or annotations, splits/)')
     .option('--split <name>', 'training split', 'legacy-train')
     .option('--val-count <n>', 'hold out the last N images of the split for validation', parseInt10('--val-count', 0, 1_000_000), 500)
