@@ -8,6 +8,8 @@
  * i-th joint's output.
  */
 import type { Skeleton } from '../data/skeletons.js';
+import { gcnInPlace } from '../data/transforms/legacy.js';
+import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
 
 /** A square crop: centre and side in image pixels. */
 export interface JointCrop {
@@ -49,4 +51,19 @@ export function refineJoints(crops: readonly JointCrop[], yNorm: Float32Array, k
     const dy = yNorm[i * 2 * k + 2 * i + 1]!;
     return [c.cx + c.side * dx, c.cy + c.side * dy];
   });
+}
+
+/**
+ * The model input for one refinement stage: the K joint crops of `image`
+ * resampled to `size` × `size` and GCN'd, `[K, 3, size, size]` — what
+ * inference (PoseModel.refine) and stage-2 validation both feed the stage.
+ */
+export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], size: number, channels: 'bgr' | 'rgb'): Float32Array {
+  const plane = 3 * size * size;
+  const x = new Float32Array(crops.length * plane);
+  crops.forEach((c, i) => {
+    cropSquareInto(image, c.cx, c.cy, c.side, size, channels, x, i * plane);
+    gcnInPlace(x.subarray(i * plane, (i + 1) * plane), size);
+  });
+  return x;
 }

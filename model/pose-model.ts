@@ -8,12 +8,11 @@
  */
 import { DeepPoseError, invalidArgument } from '../data/errors.js';
 import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
-import { cropSquareInto } from '../data/transforms/square-crop.js';
-import { cascadeCrops, refineJoints } from './cascade.js';
+import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
-import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, gcnInPlace, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
+import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 export interface PoseModelInfo {
   /** `<source name>@<sha256 prefix>` of stage 1, plus `+N stages`. */
@@ -178,12 +177,7 @@ export class PoseModel {
       const m = this.stageModels[st]!;
       const s = m.metadata.inputSize;
       const crops = cascadeCrops(current, this.skeleton, m.metadata.cascade.sigma!, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-      const x = new Float32Array(k * 3 * s * s);
-      crops.forEach((c, i) => {
-        cropSquareInto(image, c.cx, c.cy, c.side, s, m.metadata.channels, x, i * 3 * s * s);
-        gcnInPlace(x.subarray(i * 3 * s * s, (i + 1) * 3 * s * s), s);
-      });
-      const r = await this.pool.run(m.onnxPath, x, [k, 3, s, s]);
+      const r = await this.pool.run(m.onnxPath, jointCropsInput(image, crops, s, m.metadata.channels), [k, 3, s, s]);
       sessionMs += r.sessionMs;
       current = refineJoints(crops, r.y, k);
     }

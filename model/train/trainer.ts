@@ -11,9 +11,8 @@ import { createBatchIterator } from '../../data/iterator.js';
 import { createRng } from '../../data/random.js';
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../../data/image.js';
-import { cropSquareInto } from '../../data/transforms/square-crop.js';
-import { decodeJoints, gcnInPlace, jointsBox, legacyCropBox, type BoxXyxy } from '../../data/transforms/legacy.js';
-import { cascadeCrops, refineJoints } from '../cascade.js';
+import { decodeJoints, jointsBox, legacyCropBox, type BoxXyxy } from '../../data/transforms/legacy.js';
+import { cascadeCrops, jointCropsInput, refineJoints } from '../cascade.js';
 import { writeFileAtomic } from '../../data/write-atomic.js';
 import { alexnet } from '../arch/alexnet.js';
 import { GraphBuilder } from '../onnx/builder.js';
@@ -196,12 +195,7 @@ async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: Pose
       const pb = jointsBox(smp.jointsPx, smp.visible);
       const box = pb ? legacyCropBox(pb, img.width, img.height) : [0, 0, img.width, img.height];
       const crops = cascadeCrops(start[n]!, val.skeleton, cfg.cascade!.sigma, Math.max(box[2] - box[0], box[3] - box[1]) / 2);
-      const x = new Float32Array(k * 3 * S * S);
-      crops.forEach((c, i) => {
-        cropSquareInto(img, c.cx, c.cy, c.side, S, 'bgr', x, i * 3 * S * S);
-        gcnInPlace(x.subarray(i * 3 * S * S, (i + 1) * 3 * S * S), S);
-      });
-      const y = (await model.run({ x: { data: x, dims: [k, 3, S, S] } })).y!.data;
+      const y = (await model.run({ x: { data: jointCropsInput(img, crops, S, 'bgr'), dims: [k, 3, S, S] } })).y!.data;
       pred.push(refineJoints(crops, y, k));
     }
     return {
