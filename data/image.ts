@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import { DeepPoseError } from './errors.js';
-import { readImageHeader } from './image-header.js';
+import { readImageHeader, type ImageHeader } from './image-header.js';
 import type { RawImage } from './transforms/square-crop.js';
 
 /** A decoded image: interleaved RGB, 8 bits per channel, EXIF orientation applied. */
@@ -48,10 +48,17 @@ export interface DecodeOptions {
 
 /** Reads only the header: format and size (after EXIF orientation). */
 export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<{ format: string; width: number; height: number }> {
+  const { format, width, height } = await probe(bytes, options);
+  return { format, width, height };
+}
+
+/** probeImage, also handing back the JavaScript header reader's answer (undefined when sharp had to answer). */
+async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ format: string; width: number; height: number; header: ImageHeader | undefined }> {
   const name = options.name ?? 'image';
   if (bytes.byteLength === 0) throw new ImageDecodeError(`${name}: empty (0 bytes), expected a JPEG, PNG or WebP image`);
   // The common case is read in JavaScript (./image-header.ts); sharp answers the rest.
-  let meta: { format?: string; width?: number; height?: number; orientation?: number } | undefined = readImageHeader(bytes);
+  const header = readImageHeader(bytes);
+  let meta: { format?: string; width?: number; height?: number; orientation?: number } | undefined = header;
   if (!meta) {
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
@@ -70,16 +77,15 @@ export async function probeImage(bytes: Uint8Array, options: DecodeOptions = {})
   if (width * height > max) {
     throw new ImageTooLargeError(`${name}: ${width}×${height} = ${width * height} pixels exceeds the limit of ${max} pixels`);
   }
-  return { format, width, height };
+  return { format, width, height, header };
 }
 
 /** Decodes to interleaved RGB with EXIF orientation applied. */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
-  if (!options.probed) await probeImage(bytes, options);
+  const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
   const name = options.name ?? 'image';
   // Upright 3-channel sRGB (most photos): no rotation or colour conversion steps, each of
   // which costs sharp about 0.3 ms; anything else takes the full chain below.
-  const header = readImageHeader(bytes);
   if (header && header.plainRgb && header.orientation === 1) {
     try {
       const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });

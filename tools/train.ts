@@ -59,11 +59,11 @@ interface PreviousPredictions {
 }
 
 /** Runs the previous stages over the training images (to fit their error distribution) and the validation images (the cascade's starting points there). */
-async function previousStagePredictions(previous: string[] | undefined, sets: PoseDataset[], dataThreads: number | undefined): Promise<PreviousPredictions[]> {
+async function previousStagePredictions(previous: string[] | undefined, sets: { ds: PoseDataset; label: string }[], dataThreads: number | undefined): Promise<PreviousPredictions[]> {
   const model = await loadPoseModel({ model: previous, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
   try {
     const out: PreviousPredictions[] = [];
-    for (const ds of sets) out.push(await predictSet(model, ds, dataThreads, sets.length > 1 && out.length > 0 ? 'previous stages, validation' : 'previous-stage errors'));
+    for (const { ds, label } of sets) out.push(await predictSet(model, ds, dataThreads, label));
     return out;
   } finally {
     await model.close();
@@ -158,7 +158,8 @@ export function registerTrain(program: Command): void {
       let valStart: [number, number][][] | undefined;
       if (opts.stage > 1) {
         if (opts.sigma === undefined) throw new InvalidArgumentError(`--sigma: required to train stage ${opts.stage} (crop side = sigma × torso diameter)`);
-        const [onTrain, onVal] = await previousStagePredictions(opts.previous, valSet ? [trainSet, valSet] : [trainSet], opts.dataThreads);
+        const sets = [{ ds: trainSet, label: 'previous-stage errors' }, ...(valSet ? [{ ds: valSet, label: 'previous stages, validation' }] : [])];
+        const [onTrain, onVal] = await previousStagePredictions(opts.previous, sets, opts.dataThreads);
         const stats = displacementStats(onTrain!.pred, onTrain!.gt, onTrain!.vis, ds.skeleton);
         if (onVal) {
           valStart = onVal.pred;
