@@ -31,7 +31,7 @@ export interface ServiceLimits {
   readonly maxBatch?: number;
   /** Per-request inference deadline, ms (default 30 s). */
   readonly timeoutMs?: number;
-  /** Cascade stages a request runs when it names none (default: all the model has). */
+  /** Cascade stages a request runs when it names none (default: all the model has; at most that many). */
   readonly defaultStages?: number;
 }
 
@@ -111,7 +111,7 @@ export function createApp(options: AppOptions): PoseApp {
     // Header only: format and pixel limit are checked before anything is decoded.
     const size = await probeImage(r.image, { maxPixels, name: 'image' });
     personBox(r.bboxPx, size); // refuses a box outside the image before queueing
-    const stages = r.stages ?? (options.defaultStages ? Math.min(options.defaultStages, model.info.stages) : undefined);
+    const stages = r.stages ?? options.defaultStages;
     const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages } });
     return { model, prediction, image: r.image, overlayFormat: r.overlayFormat };
   };
@@ -210,7 +210,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     log(`deeppose serve: model ${m.info.id} ready (${m.info.stages} stage${m.info.stages > 1 ? 's' : ''}, ${m.info.jointNames.length} joints${m.concurrency ? `, ${m.concurrency} inference worker${m.concurrency > 1 ? 's' : ''}${m.threadsPerWorker ? ` × ${m.threadsPerWorker} intra-op thread${m.threadsPerWorker > 1 ? 's' : ''}` : ''}` : ''})`);
     return m;
   });
-  ready.catch((err: unknown) => log(`deeppose serve: the model failed to load: ${(err as Error).message}`));
+  ready.catch((err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    log(`deeppose serve: the model failed to load: ${(err as Error).message}${typeof code === 'string' ? ` [${code}]` : ''}`);
+  });
   let closing: Promise<void> | undefined;
   return {
     server,

@@ -3,7 +3,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FIXTURES, scratch } from './helpers/paths.js';
+import { spawn } from 'node:child_process';
+import { CLI, FIXTURES, scratch } from './helpers/paths.js';
 import { startServeProcess } from './helpers/serve-process.js';
 
 const tmp = scratch();
@@ -44,4 +45,15 @@ test('serves the embedded default model and shuts down gracefully on SIGTERM, fi
   } finally {
     if (s.child.exitCode === null) s.child.kill('SIGKILL');
   }
+});
+
+test('--stages deeper than the model: one line with a code, exit 1', async () => {
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--stages', '5'], { env: { ...process.env, DEEPPOSE_CACHE_DIR: tmp.dir } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^deeppose serve: the model failed to load: --stages 5: the model has 2 stages \[E_INVALID_ARGUMENT\]$/m);
 });

@@ -4,6 +4,7 @@ import { startService } from '../app/server.js';
 import { loadPoseModel } from '../model/pose-model.js';
 import { action } from './action.js';
 import { parseInt10 } from './options.js';
+import { InvalidArgumentError } from '../data/errors.js';
 
 interface ServeOptions {
   model?: string[];
@@ -46,7 +47,14 @@ export function registerServe(program: Command): void {
         timeoutMs: opts.timeoutMs,
         ...(opts.stages ? { defaultStages: opts.stages } : {}),
         log,
-        loadModel: () => loadPoseModel({ model: opts.model, workers: opts.workers, threads: opts.threads, log: (l) => log(`deeppose serve: ${l}`) }),
+        loadModel: async () => {
+          const m = await loadPoseModel({ model: opts.model, workers: opts.workers, threads: opts.threads, log: (l) => log(`deeppose serve: ${l}`) });
+          if (opts.stages !== undefined && opts.stages > m.info.stages) {
+            await m.close();
+            throw new InvalidArgumentError(`--stages ${opts.stages}: the model has ${m.info.stages} stage${m.info.stages > 1 ? 's' : ''}`);
+          }
+          return m;
+        },
       });
       log(`deeppose serve: listening on http://localhost:${service.port} (loading the model…)`);
       service.ready.catch(() => {
