@@ -77,4 +77,8 @@ test('trains a cascade stage 2 from joint-centred crops: error model, inside-cro
   const bad = await cli(...common, '--stage', '2', '--out', 'nosigma');
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--sigma: required to train stage 2/);
+  const stage1 = await cli(...common, '--inside-crop', '--out', 'insidestage1');
+  assert.equal(stage1.code, 1);
+  assert.match(stage1.stderr, /^deeppose train: --inside-crop: only for cascade stages \(--stage 2 or more\) \[E_INVALID_ARGUMENT\]$/m);
+  assert.equal(existsSync(path.join(tmp.dir, 'insidestage1')), false);
 });

@@ -125,6 +125,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
     .option('-f, --force', 'write into an output directory that already holds checkpoints')
     .action(action(async (opts: TrainOptions) => {
+      if (opts.insideCrop && opts.stage === 1) throw new InvalidArgumentError('--inside-crop: only for cascade stages (--stage 2 or more)');
       if (opts.init && opts.resume) throw new InvalidArgumentError('--init and --resume exclude each other (a snapshot already holds the weights)');
       if (existsSync(opts.out) && readdirSync(opts.out).some((f) => f.endsWith('.model')) && !opts.force && !opts.resume) {
         throw new InvalidArgumentError(`${opts.out}: already holds checkpoints (pass --force to add to it, or choose another --out)`);
