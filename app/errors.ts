@@ -1,6 +1,6 @@
 /** One place mapping error codes to HTTP statuses, and the JSON error body. */
 import type { NextFunction, Request, Response } from 'express';
-import { DeepPoseError } from '../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 
 export class HttpError extends DeepPoseError {
   constructor(readonly status: number, code: string, message: string, readonly headers: Record<string, string> = {}) {

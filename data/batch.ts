@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { SampleLoadError } from './dataset-errors.js';
 import { decodeImage, DEFAULT_MAX_PIXELS, probeImage } from './image.js';
-import { createRng } from './random.js';
+import { createRng } from '../core/random.js';
 import { SKELETONS, type SkeletonId } from './skeletons.js';
 import { augmentSampleInto, drawAugmentParams, LEGACY_AUGMENT, type AugmentOptions } from './transforms/augment.js';
 import { jointsBox, legacyCropBox, normaliseJoints, preprocessCrop, type BoxXyxy } from './transforms/legacy.js';

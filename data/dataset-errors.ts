@@ -1,5 +1,5 @@
 /** Errors of the dataset readers and iterators (codes stable for the CLI and tests). */
-import { DeepPoseError } from './errors.js';
+import { DeepPoseError } from '../core/errors.js';
 
 /** A `.mat` file that is not a readable MATLAB 5 file, or lacks what the caller needs. */
 export class MatFileError extends DeepPoseError {

@@ -5,7 +5,7 @@
  * header first), so a decompression bomb never reaches memory.
  */
 import sharp from 'sharp';
-import { DeepPoseError } from './errors.js';
+import { DeepPoseError } from '../core/errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 import type { RawImage } from './transforms/square-crop.js';
 

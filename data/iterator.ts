@@ -24,8 +24,8 @@ import { Piscina } from 'piscina';
 import { buildBatch, DEFAULT_BATCH_CONFIG, type BatchConfig, type BatchData, type BatchFailure, type BatchTask, type SampleRef, type SkippedSample, type TransformMode } from './batch.js';
 import type { PoseDataset, PoseSample } from './dataset.js';
 import { SampleLoadError } from './dataset-errors.js';
-import { invalidArgument } from './errors.js';
-import { createRng, permutation } from './random.js';
+import { invalidArgument } from '../core/errors.js';
+import { createRng, permutation } from '../core/random.js';
 import type { AugmentOptions } from './transforms/augment.js';
 
 export interface IteratorOptions {

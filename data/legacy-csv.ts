@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PoseAnnotation } from './annotations.js';
 import { AnnotationFormatError } from './dataset-errors.js';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../core/write-atomic.js';
 
 /** The legacy code's marker for a missing coordinate. */
 export const LEGACY_MISSING = -1;

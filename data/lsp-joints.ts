@@ -12,7 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { MatFileError } from './dataset-errors.js';
-import { formatShape } from './errors.js';
+import { formatShape } from '../core/errors.js';
 import { matIndex, readMat5 } from './mat.js';
 import { LSP14 } from './skeletons.js';
 

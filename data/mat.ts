@@ -11,7 +11,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { MatFileError } from './dataset-errors.js';
-import { formatShape } from './errors.js';
+import { formatShape } from '../core/errors.js';
 
 /** MATLAB array classes (`mxCLASS`). */
 const CLASS_NAMES: Record<number, string> = {

@@ -6,7 +6,7 @@
  * limbs touching them are not drawn.
  */
 import sharp from 'sharp';
-import { isValidPoint as valid, meanPoint as endpoint, type MaybePoint } from './points.js';
+import { isValidPoint as valid, meanPoint as endpoint, type MaybePoint } from '../core/points.js';
 import type { Skeleton } from './skeletons.js';
 import type { RawImage } from './transforms/square-crop.js';
 

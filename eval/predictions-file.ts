@@ -11,7 +11,7 @@
  * everything and names the file, the image index and what was wrong.
  */
 import { readFile } from 'node:fs/promises';
-import { DeepPoseError } from '../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 import { isSkeletonId, SKELETONS, SKELETON_IDS, type SkeletonId } from '../data/skeletons.js';
 
 export class PoseFileError extends DeepPoseError {

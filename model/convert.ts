@@ -7,12 +7,12 @@
  */
 import { SKELETONS, skeletonForJointCount, type SkeletonId } from '../data/skeletons.js';
 import type { ArchId } from './arch/types.js';
-import { NonFiniteWeightsError, OptionMismatchError } from './checkpoint/errors.js';
+import { NonFiniteWeightsError, OptionMismatchError } from './errors.js';
 import { describeNonFinite, totalNonFinite, zeroNonFinite } from './checkpoint/nonfinite.js';
 import { readCheckpoint, readCheckpointKeys } from './checkpoint/read.js';
 import { resolveCheckpoint, type ResolvedCheckpoint } from './checkpoint/resolve.js';
 import { toFloat32 } from './io/float.js';
-import { writeFileAtomic } from '../data/write-atomic.js';
+import { writeFileAtomic } from '../core/write-atomic.js';
 import { GraphBuilder } from './onnx/builder.js';
 import { encodeMetadata, METADATA_VERSION, type ModelMetadata } from './onnx/metadata.js';
 import { detectLayout } from './checkpoint/layout.js';

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeepPoseError } from '../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 import { sha256File } from './checkpoint/read.js';
 import { CONVERTER_ID, convertCheckpointToFile } from './convert.js';
 import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';

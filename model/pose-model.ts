@@ -6,7 +6,7 @@
  * around its current estimate. Inference runs in worker threads
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
-import { DeepPoseError, invalidArgument } from '../data/errors.js';
+import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
 import { resolveStageModels, type StageModel } from './model-source.js';

@@ -8,7 +8,7 @@ import { cascadeCrops, refineJoints, torsoDiameterPx } from '../model/cascade.js
 import { loadPoseModel } from '../model/pose-model.js';
 import { FIXTURES, scratch } from './helpers/paths.js';
 import { writeConstantStageModel } from './helpers/stage-model.js';
-import { InvalidArgumentError } from '../data/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 const tmp = scratch();
 process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');

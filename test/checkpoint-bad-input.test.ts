@@ -6,7 +6,7 @@ import path from 'node:path';
 import { convertCheckpointToFile } from '../model/convert.js';
 import {
   MissingKeyError, NonFiniteWeightsError, NotACheckpointError, OptimizerStateError, OptionMismatchError, ShapeMismatchError, UnknownArchitectureError,
-} from '../model/checkpoint/errors.js';
+} from '../model/errors.js';
 import { NpzFormatError } from '../model/io/npz.js';
 import { NpyFormatError, UnsupportedDTypeError } from '../model/io/npy.js';
 import { CHAINER, scratch } from './helpers/paths.js';

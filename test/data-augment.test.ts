@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeImage } from '../data/image.js';
-import { createRng, permutation } from '../data/random.js';
+import { createRng, permutation } from '../core/random.js';
 import { LSP14 } from '../data/skeletons.js';
 import { augmentGeometry, augmentSampleInto, drawAugmentParams, IDENTITY_AUGMENT, warpInto, type AugmentParams } from '../data/transforms/augment.js';
 import { jointsBox, legacyCropBox, normaliseJoints, preprocessCrop } from '../data/transforms/legacy.js';

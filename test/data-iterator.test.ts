@@ -5,7 +5,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset, type PoseDataset } from '../data/dataset.js';
 import { SampleLoadError } from '../data/dataset-errors.js';
-import { InvalidArgumentError } from '../data/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { createBatchIterator, type IteratorOptions, type PoseBatch } from '../data/iterator.js';
 import { decodeImage } from '../data/image.js';
 import { decodeJoints, jointsBox, legacyCropBox, preprocessCrop } from '../data/transforms/legacy.js';

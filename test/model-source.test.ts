@@ -7,7 +7,7 @@ import { ModelSourceError, resolveStageModels, DEFAULT_CASCADE } from '../model/
 import { convertCheckpointToFile } from '../model/convert.js';
 import { InferencePool, planThreads } from '../model/runtime/pool.js';
 import { OrtModel } from '../model/runtime/ort.js';
-import { InvalidArgumentError } from '../data/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { CHAINER, scratch } from './helpers/paths.js';
 
 const tmp = scratch();

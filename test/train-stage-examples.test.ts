@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
-import { createRng } from '../data/random.js';
+import { createRng } from '../core/random.js';
 import { LSP14 } from '../data/skeletons.js';
 import { displacementStats, sampleDisplacement, sampleScaleRatio, SCALE_RATIO_RANGE, StageExampleSource } from '../model/train/stage-examples.js';
 import { FIXTURES } from './helpers/paths.js';

@@ -4,7 +4,7 @@
  * `--verbose`).
  */
 import type { Command } from 'commander';
-import { DeepPoseError } from '../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 
 /** Exit code for a failure the user caused (bad file, bad argument). */
 export const EXIT_USER_ERROR = 1;

@@ -39,7 +39,7 @@ export function registerConvert(program: Command): void {
     .action(action(async (file: string, opts: ConvertCliOptions) => {
       checkOutputPath(opts.output, [file], Boolean(opts.force));
       if (opts.stage > 1 && opts.sigma === undefined) {
-        throw new (await import('../data/errors.js')).InvalidArgumentError(`--sigma: required for a cascade stage ${opts.stage} model (crop side = sigma × torso diameter)`);
+        throw new (await import('../core/errors.js')).InvalidArgumentError(`--sigma: required for a cascade stage ${opts.stage} model (crop side = sigma × torso diameter)`);
       }
       const t0 = performance.now();
       const r = await convertCheckpointToFile(file, opts.output, {

@@ -1,6 +1,6 @@
 /** `deeppose inspect <file> [--json]`: what a legacy checkpoint holds and how it would convert. */
 import type { Command } from 'commander';
-import { formatShape } from '../data/errors.js';
+import { formatShape } from '../core/errors.js';
 import { inspectCheckpoint, type InspectReport } from '../model/checkpoint/inspect.js';
 import { action } from './action.js';
 import { formatBytes, table } from './format.js';

@@ -1,7 +1,7 @@
 /** Checks on output paths: never overwrite an input, never overwrite anything without --force. */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DeepPoseError } from '../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 
 export class OutputPathError extends DeepPoseError {
   constructor(message: string) {

@@ -1,6 +1,6 @@
 /** `deeppose scrub <file> -o clean.npz`: a copy of a checkpoint with NaN/±Inf replaced by 0, same keys. */
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../data/write-atomic.js';
+import { writeFileAtomic } from '../core/write-atomic.js';
 import { describeNonFinite, scrubCheckpoint } from '../model/checkpoint/rewrite.js';
 import { action } from './action.js';
 import { checkOutputPath } from './output-path.js';

@@ -4,7 +4,7 @@ import { startService } from '../app/server.js';
 import { loadPoseModel } from '../model/pose-model.js';
 import { action } from './action.js';
 import { parseInt10 } from './options.js';
-import { InvalidArgumentError } from '../data/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 interface ServeOptions {
   model?: string[];

@@ -10,7 +10,7 @@ import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import type { Skeleton } from '../data/skeletons.js';
 import { displacementStats, type DisplacementStats } from '../model/train/stage-examples.js';
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError } from '../data/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { EvalCollector } from '../eval/collector.js';
 import { alexnetParamShapes } from '../model/train/alexnet-step.js';
 import { initParams, liteDims, loadParams, readSnapshot, type TrainerState } from '../model/train/params.js';

@@ -20,7 +20,7 @@
  * Outside the image the crop is black (the legacy rotate and translate fill
  * with 0). Random draws, in this order: θ, dx, dy, z, flip.
  */
-import type { Rng } from '../random.js';
+import type { Rng } from '../../core/random.js';
 import type { Skeleton } from '../skeletons.js';
 import { gcnInPlace, jointsBox, legacyCropBox, type BoxXyxy, type CentreBox } from './legacy.js';
 import type { RawImage } from './square-crop.js';

@@ -12,7 +12,7 @@
  * 6. targets `y = (p·S/w − S/2) / S`, decoded as `p = x0 + (S/2 + S·y)·w/S`.
  */
 import sharp from 'sharp';
-import { DeepPoseError } from '../errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 import { decodeImage, ImageDecodeError } from '../image.js';
 import { cvResizeLinear } from './cv-resize.js';
 import type { RawImage } from './square-crop.js';

@@ -7,7 +7,7 @@
  * - `visible`: `[N][K]` true where the ground truth is annotated; joints
  *   that are not annotated are left out of numerator and denominator.
  */
-import { isValidPoint, meanPoint, type MaybePoint, type Point } from '../../data/points.js';
+import { isValidPoint, meanPoint, type MaybePoint, type Point } from '../../core/points.js';
 
 export { isValidPoint, meanPoint, type MaybePoint, type Point };
 

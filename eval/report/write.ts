@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { drawOverlay } from '../../data/overlay.js';
-import { writeFileAtomic } from '../../data/write-atomic.js';
+import { writeFileAtomic } from '../../core/write-atomic.js';
 import type { EvalImage, EvalResult } from '../collector.js';
 import { buildReport, type ReportContext } from './document.js';
 import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';

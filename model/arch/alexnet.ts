@@ -9,8 +9,8 @@
  * Widths and kernel sizes come from the file; strides and pads are the
  * topology's. Dropout is the identity at inference.
  */
-import { formatShape } from '../../data/errors.js';
-import { ShapeMismatchError } from '../checkpoint/errors.js';
+import { formatShape } from '../../core/errors.js';
+import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { expectShape, shapeOf } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type Params } from './types.js';

@@ -1,5 +1,5 @@
 /** The supported architectures, and recognition of one from parameter names. */
-import { UnknownArchitectureError } from '../checkpoint/errors.js';
+import { UnknownArchitectureError } from '../errors.js';
 import { alexnet } from './alexnet.js';
 import { resnet50 } from './resnet50.js';
 import type { ArchId, Architecture } from './types.js';

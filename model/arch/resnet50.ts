@@ -9,8 +9,8 @@
  * Convolutions have no bias; batch normalisation runs on its running
  * statistics (`avg_mean`, `avg_var`) with Chainer's eps 2e-5.
  */
-import { formatShape } from '../../data/errors.js';
-import { ShapeMismatchError } from '../checkpoint/errors.js';
+import { formatShape } from '../../core/errors.js';
+import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { expectShape, shapeOf } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type Params } from './types.js';

@@ -1,6 +1,6 @@
 /** Shape assertions with messages that name the tensor, the expectation and what was found. */
-import { formatShape } from '../../data/errors.js';
-import { ShapeMismatchError } from '../checkpoint/errors.js';
+import { formatShape } from '../../core/errors.js';
+import { ShapeMismatchError } from '../errors.js';
 
 /** Shape of `name`, or a ShapeMismatchError if it has the wrong rank. */
 export function shapeOf(shapes: ReadonlyMap<string, readonly number[]>, name: string, rank: number, what: string): readonly number[] {

@@ -4,7 +4,7 @@
  * its widths, the key map and the unused keys. A checkpoint that cannot be
  * converted still gets its tensors listed, with the problem beside them.
  */
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 import { skeletonForJointCount } from '../../data/skeletons.js';
 import type { ArchId } from '../arch/types.js';
 import { dtypeSize, elementCount } from '../io/npy.js';

@@ -9,7 +9,7 @@
  * - `optimizer-state`: Adam/SGD moments only (`predictor/conv1/W/m`), which
  *   holds no weights and is refused.
  */
-import { OptimizerStateError } from './errors.js';
+import { OptimizerStateError } from '../errors.js';
 
 export type Layout = 'bare' | 'predictor' | 'snapshot' | 'optimizer-state';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { readHdf5Datasets } from '../io/hdf5.js';
 import type { NdArray } from '../io/npy.js';
 import { readNpzEntries } from '../io/npz.js';
-import { NotACheckpointError } from './errors.js';
+import { NotACheckpointError } from '../errors.js';
 
 export type Container = 'npz' | 'hdf5';
 

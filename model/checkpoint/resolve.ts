@@ -3,11 +3,11 @@
  * map from model parameter to file key, keys it does not use (with why), and
  * non-finite counts. Throws a named error for anything it cannot accept.
  */
-import { formatShape } from '../../data/errors.js';
+import { formatShape } from '../../core/errors.js';
 import { ARCHITECTURES, recogniseArchitecture } from '../arch/index.js';
 import type { ArchDescription, ArchId, Architecture } from '../arch/types.js';
 import type { NdArray } from '../io/npy.js';
-import { MissingKeyError, ShapeMismatchError } from './errors.js';
+import { MissingKeyError, ShapeMismatchError } from '../errors.js';
 import { detectLayout, type LayoutInfo } from './layout.js';
 import { countNonFinite, type NonFiniteCount } from './nonfinite.js';
 import type { RawCheckpoint } from './read.js';

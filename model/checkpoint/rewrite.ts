@@ -8,7 +8,7 @@ import { describeNonFinite, totalNonFinite, zeroNonFinite, countNonFinite, type 
 import { readCheckpoint } from './read.js';
 import { resolveCheckpoint } from './resolve.js';
 import type { ArchId } from '../arch/types.js';
-import { NotACheckpointError } from './errors.js';
+import { NotACheckpointError } from '../errors.js';
 
 export interface ScrubReport {
   readonly input: string;

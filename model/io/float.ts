@@ -1,5 +1,5 @@
 /** Conversion of floating-point tensors to float32, the dtype of converted models. */
-import { ShapeMismatchError } from '../checkpoint/errors.js';
+import { ShapeMismatchError } from '../errors.js';
 import type { NdArray } from './npy.js';
 
 function halfToFloat(h: number): number {

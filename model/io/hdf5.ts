@@ -3,7 +3,7 @@
  * file, by its path (`conv1/W`), read with h5wasm (the HDF5 C library
  * compiled to WebAssembly), so no native HDF5 install is needed.
  */
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 import type { DType, NdArray, NumericData } from './npy.js';
 
 export class Hdf5FormatError extends DeepPoseError {

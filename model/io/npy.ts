@@ -3,7 +3,7 @@
  * C-order typed arrays, and encode back. Big-endian and Fortran-order arrays
  * are read correctly; object arrays and unknown dtypes are refused.
  */
-import { DeepPoseError, formatShape } from '../../data/errors.js';
+import { DeepPoseError, formatShape } from '../../core/errors.js';
 
 /** Element types we read and write. `unicode` arrays come back as `string[]`. */
 export type DType =

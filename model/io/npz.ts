@@ -8,8 +8,8 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { DeepPoseError } from '../../data/errors.js';
-import { writeFileAtomic } from '../../data/write-atomic.js';
+import { DeepPoseError } from '../../core/errors.js';
+import { writeFileAtomic } from '../../core/write-atomic.js';
 import { encodeNpy, parseNpy, type NdArray } from './npy.js';
 
 /** The archive itself cannot be read (truncated, not a zip, bad entry). */

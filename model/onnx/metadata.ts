@@ -4,7 +4,7 @@
  * nothing but the .onnx file.
  */
 import onnxProto from 'onnx-proto';
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 import type { SkeletonId } from '../../data/skeletons.js';
 
 export const METADATA_KEY = 'deeppose';

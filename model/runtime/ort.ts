@@ -5,7 +5,7 @@
  * (model/runtime/pool.ts), never call this directly.
  */
 import ort from 'onnxruntime-node';
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 
 export class InferenceError extends DeepPoseError {
   constructor(message: string, cause?: unknown) {

@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { invalidArgument } from '../../data/errors.js';
+import { invalidArgument } from '../../core/errors.js';
 import type { InferenceTask } from './inference-worker.js';
 
 export interface PoolOptions {

@@ -5,13 +5,13 @@
  * trainer snapshots in Chainer's snapshot layout, which the converter and
  * `--resume` both read.
  */
-import { createRng } from '../../data/random.js';
+import { createRng } from '../../core/random.js';
 import { readCheckpoint } from '../checkpoint/read.js';
 import { resolveCheckpoint } from '../checkpoint/resolve.js';
 import { toFloat32 } from '../io/float.js';
 import type { NdArray } from '../io/npy.js';
 import { readNpz, writeNpz } from '../io/npz.js';
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../../core/errors.js';
 import type { AlexNetDims } from './alexnet-step.js';
 
 export type ParamMap = Map<string, { data: Float32Array; shape: number[] }>;

@@ -18,7 +18,7 @@
 import { readFile } from 'node:fs/promises';
 import type { PoseSample } from '../../data/dataset.js';
 import { decodeImage } from '../../data/image.js';
-import { createRng, type Rng } from '../../data/random.js';
+import { createRng, type Rng } from '../../core/random.js';
 import type { Skeleton } from '../../data/skeletons.js';
 import { cropSquareInto } from '../../data/transforms/square-crop.js';
 import { gcnInPlace } from '../../data/transforms/legacy.js';

@@ -1,5 +1,5 @@
 /** Errors about checkpoints: each names the file and the problem. */
-import { DeepPoseError } from '../../data/errors.js';
+import { DeepPoseError } from '../core/errors.js';
 
 /** The file is not an npz or HDF5 checkpoint at all (empty, text, directory…). */
 export class NotACheckpointError extends DeepPoseError {
