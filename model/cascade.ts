@@ -11,6 +11,9 @@ import type { Skeleton } from '../data/skeletons.js';
 import { gcnInPlace } from '../data/transforms/legacy.js';
 import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
 
+/** The deepest cascade any command or request may ask for (the CLI's and HTTP's `stages` ceiling). */
+export const MAX_CASCADE_STAGES = 10;
+
 /** A square crop: centre and side in image pixels. */
 export interface JointCrop {
   readonly cx: number;

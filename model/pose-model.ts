@@ -7,7 +7,8 @@
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
-import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
+import { personBoxIn } from '../data/bbox.js';
+import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
@@ -54,17 +55,26 @@ export interface PosePrediction {
   readonly timingsMs: Record<string, number>;
 }
 
-export class BoxError extends DeepPoseError {
-  constructor(message: string) {
-    super('E_BBOX', message);
-  }
-}
-
 export interface LoadOptions extends PoolOptions {
   /** Model specs (see model-source.ts); empty or absent: the embedded default. */
   readonly model?: string | readonly string[];
   /** Progress lines (first-use conversion). */
   readonly log?: (line: string) => void;
+}
+
+/**
+ * The skeleton a model's joints follow: the one its metadata names, else the
+ * only skeleton with its joint count; refused when neither says.
+ */
+function skeletonOf(named: string | null | undefined, joints: number, source: string): Skeleton {
+  if (named !== undefined && named !== null) {
+    if (!isSkeletonId(named)) throw new DeepPoseError('E_SKELETON', `${source}: names skeleton ${JSON.stringify(named)}, expected one of ${Object.keys(SKELETONS).join(', ')}`);
+    if (SKELETONS[named].joints.length !== joints) throw new DeepPoseError('E_SKELETON', `${source}: skeleton ${named} has ${SKELETONS[named].joints.length} joints, the model regresses ${joints}`);
+    return SKELETONS[named];
+  }
+  const byCount = skeletonForJointCount(joints);
+  if (!byCount) throw new DeepPoseError('E_SKELETON', `${source}: the model regresses ${joints} joints and names no skeleton; no known skeleton has ${joints} joints (convert it with --skeleton)`);
+  return byCount;
 }
 
 function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
@@ -93,8 +103,8 @@ export class PoseModel {
 
   private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
     const m = stageModels[0]!.metadata;
-    const skeletonId = (m.skeleton ?? 'lsp14') as SkeletonId;
-    this.skeleton = SKELETONS[skeletonId];
+    this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
+    const skeletonId = this.skeleton.id;
     this.info = {
       id: `${m.source.name}@${m.source.sha256.slice(0, 12)}${stageModels.length > 1 ? `+${stageModels.length - 1}` : ''}`,
       sha256: m.source.sha256,
@@ -199,7 +209,7 @@ export class PoseModel {
       const meta = await probeImage(r.image);
       return { encoded: r.image, width: meta.width, height: meta.height };
     }));
-    const boxes = requests.map((r, i) => personBox(r.bboxPx, probed[i]!));
+    const boxes = requests.map((r, i) => personBoxIn(r.bboxPx, probed[i]!));
     const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
     const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
       ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
@@ -253,20 +263,10 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** The caller's box, checked against the image; default the whole image. */
-export function personBox(bboxPx: readonly number[] | undefined, img: { width: number; height: number }): [number, number, number, number] {
-  if (!bboxPx) return [0, 0, img.width, img.height];
-  const [x, y, w, h] = bboxPx as [number, number, number, number];
-  if (bboxPx.length !== 4 || ![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0) {
-    throw new BoxError(`bbox: expected x,y,w,h with w > 0 and h > 0, found ${JSON.stringify(bboxPx)}`);
-  }
-  if (x < 0 || y < 0 || x + w > img.width || y + h > img.height) {
-    throw new BoxError(`bbox: ${x},${y},${w},${h} reaches outside the ${img.width}×${img.height} image`);
-  }
-  return [x, y, w, h];
-}
-
 /** Loads a model (see PoseModel.load). */
 export function loadPoseModel(options: LoadOptions = {}): Promise<PoseModel> {
   return PoseModel.load(options);
 }
+
+/** The person box rule (data/bbox.ts), re-exported for the library API. */
+export { BoxError, personBoxIn as personBox } from '../data/bbox.js';

@@ -22,6 +22,7 @@ import { probeImage } from '../data/image.js';
 import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints } from '../data/transforms/legacy.js';
 import type { PoseSample } from '../data/dataset.js';
 import { readFile } from 'node:fs/promises';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
 import { parseChoice, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
@@ -211,7 +212,7 @@ export function registerEval(program: Command): void {
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dataset <dir>', 'dataset directory (images/, joints.mat or annotations, splits/NAME.csv)')
     .option('--split <name>', 'split name: splits/NAME.csv (or .json)')
-    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, 10))
+    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
     .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')

@@ -15,6 +15,7 @@ import { EvalCollector } from '../eval/collector.js';
 import { alexnetParamShapes } from '../model/train/alexnet-step.js';
 import { initParams, liteDims, loadParams, readSnapshot, type TrainerState } from '../model/train/params.js';
 import { train } from '../model/train/trainer.js';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
 import { parseChoice, parseFloatIn, parseInt10 } from './options.js';
 import { progressBar, type Progress } from './progress.js';
@@ -118,7 +119,7 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads for the training step (default: cores)', parseInt10('--threads', 1, 256))
     .option('--data-threads <n>', 'data iterator threads (default: cores)', parseInt10('--data-threads', 0, 256))
     .option('--limit <n>', 'use only the first N images of the split (quick runs)', parseInt10('--limit', 1, 100_000_000))
-    .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, 10), 1)
+    .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, MAX_CASCADE_STAGES), 1)
     .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
     .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
     .option('--inside-crop', 'stage ≥ 2: draw displacements conditioned on the true joint lying inside the crop (what a refinement stage can correct)')
