@@ -9,7 +9,9 @@
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
-import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
+import { refineStage } from './cascade.js';
+import type { PoseEstimator, PreparedBatch } from './estimator.js';
+import type { RawImage } from '../data/transforms/square-crop.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
@@ -96,7 +98,7 @@ function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
   return out;
 }
 
-export class PoseModel {
+export class PoseModel implements PoseEstimator {
   readonly info: PoseModelInfo;
   readonly skeleton: Skeleton;
   private closed = false;
@@ -178,20 +180,49 @@ export class PoseModel {
    * Cascade stages 2 … `stages` for one decoded image: every joint refined
    * from a crop around its current estimate, the K crops as one batch.
    */
-  async refine(image: DecodedImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+  async refine(image: RawImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
     const depth = this.checkStages(stages);
-    const k = jointsPx.length;
     let current = jointsPx;
     let sessionMs = 0;
     for (let st = 1; st < depth; st++) {
       const m = this.stageModels[st]!;
-      const s = m.metadata.inputSize;
-      const crops = cascadeCrops(current, this.skeleton, m.metadata.cascade.sigma!, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-      const r = await this.pool.run(m.onnxPath, jointCropsInput(image, crops, s, m.metadata.channels), [k, 3, s, s]);
-      sessionMs += r.sessionMs;
-      current = refineJoints(crops, r.y, k);
+      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels };
+      current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
+        const r = await this.pool.run(m.onnxPath, x, dims);
+        sessionMs += r.sessionMs;
+        return r.y;
+      });
     }
     return { jointsPx: current, sessionMs };
+  }
+
+  /**
+   * The cascade on a batch preprocessed for stage 1 (see model/estimator.ts):
+   * stage 1 as one batch, then each image's later stages on the pixels the
+   * batch already holds (decoded once). `depths[i]` stages for image i.
+   */
+  private async runCascade(batch: PreparedBatch, depths: readonly number[]): Promise<{ jointsPx: [number, number][][]; stage1Ms: number; stage1WallMs: number; refineMs: number[] }> {
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
+    const t0 = performance.now();
+    const stage1 = await this.predictFromCrops(batch.x, batch.cropBoxes);
+    const stage1WallMs = performance.now() - t0;
+    const refineMs = depths.map(() => 0);
+    const jointsPx = stage1.jointsPx;
+    for (let i = 0; i < jointsPx.length; i++) {
+      if (depths[i]! <= 1) continue;
+      const image = batch.images?.[i];
+      if (!image) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, image);
+      const r = await this.refine(image, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+      jointsPx[i] = r.jointsPx;
+      refineMs[i] = r.sessionMs;
+    }
+    return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
+  }
+
+  /** `[B, K, 2]` joints for a prepared batch after `stages` stages (PoseEstimator). */
+  async estimateBatch(batch: PreparedBatch, stages: number): Promise<[number, number][][]> {
+    const depth = this.checkStages(stages);
+    return (await this.runCascade(batch, batch.cropBoxes.map(() => depth))).jointsPx;
   }
 
   /** The whole pipeline for a batch of images: decode, crop, stage 1 as one batch, refinement stages. */
@@ -220,36 +251,25 @@ export class PoseModel {
       x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
     }));
     const tPre = performance.now();
-    const stage1 = await this.predictFromCrops(x, cropBoxes);
-    const tStage1 = performance.now();
-    const out: PosePrediction[] = [];
-    for (let i = 0; i < requests.length; i++) {
-      let joints = stage1.jointsPx[i]!;
-      let refineMs = 0;
-      if (depths[i]! > 1) {
-        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
-        joints = r.jointsPx;
-        refineMs = r.sessionMs;
-      }
-      out.push({
-        jointsPx: joints,
-        names: this.info.jointNames,
-        boxPx: boxes[i]!,
-        cropBoxXyxy: cropBoxes[i]!,
-        imageSize: { width: images[i]!.width, height: images[i]!.height },
-        stagesRun: depths[i]!,
-        timingsMs: {
-          decode: round(tDecode - t0),
-          preprocess: round(tPre - tDecode),
-          stage1: round(tStage1 - tPre),
-          stage1Session: round(stage1.sessionMs),
-          refine: round(refineMs),
-          total: round(performance.now() - t0),
-          batch: requests.length,
-        },
-      });
-    }
-    return out;
+    const r = await this.runCascade({ x, cropBoxes, images, indices: requests.map((_, i) => i) }, depths);
+    const tTotal = performance.now();
+    return requests.map((_, i) => ({
+      jointsPx: r.jointsPx[i]!,
+      names: this.info.jointNames,
+      boxPx: boxes[i]!,
+      cropBoxXyxy: cropBoxes[i]!,
+      imageSize: { width: images[i]!.width, height: images[i]!.height },
+      stagesRun: depths[i]!,
+      timingsMs: {
+        decode: round(tDecode - t0),
+        preprocess: round(tPre - tDecode),
+        stage1: round(r.stage1WallMs),
+        stage1Session: round(r.stage1Ms),
+        refine: round(r.refineMs[i]!),
+        total: round(tTotal - t0),
+        batch: requests.length,
+      },
+    }));
   }
 
   async close(): Promise<void> {
