@@ -13,6 +13,7 @@ import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action, reportError } from './action.js';
 import { parseBbox, parseChoice, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
+import { checkNewFile, OutputPathError } from './output-path.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -27,7 +28,25 @@ export function expandInputs(inputs: readonly string[]): string[] {
   return out;
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
+/** Where `--out` puts an image's JSON and overlay. */
+function outputFiles(file: string, outDir: string, format: string): { json: string; overlay: string } {
+  const base = path.join(outDir, path.basename(file).replace(IMAGE_EXT, ''));
+  return { json: `${base}.json`, overlay: `${base}.overlay.${format === 'jpeg' ? 'jpg' : format}` };
+}
+
+/** Refuses outputs that exist (without --force) and inputs whose outputs would collide. */
+function checkPredictOutputs(files: readonly string[], outDir: string, format: string, force: boolean): void {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const o = outputFiles(f, outDir, format);
+    const other = seen.get(o.json);
+    if (other) throw new OutputPathError(`${f} and ${other}: both would write ${o.json}; predict them into different --out directories`);
+    seen.set(o.json, f);
+    if (!force) for (const p of [o.json, o.overlay]) if (existsSync(p)) throw new OutputPathError(`${p}: already exists (pass --force to replace it)`);
+  }
+}
+
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean }
 
 export function registerPredict(program: Command): void {
   program
@@ -43,9 +62,13 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print one JSON document per image on stdout (JSON lines) instead of the joint tables')
     .option('--contact-sheet <file>', 'also write every overlay on one contact sheet (PNG/JPEG/WebP by extension)')
     .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
+    .option('-f, --force', 'replace existing output files')
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
+      // Every output path is checked before the model loads: nothing is overwritten without --force.
+      if (opts.out) checkPredictOutputs(files, opts.out, opts.format, Boolean(opts.force));
+      if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
       const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
@@ -101,9 +124,9 @@ export function registerPredict(program: Command): void {
               const overlay = await drawOverlay(l.bytes, r.jointsPx, model.skeleton, { box: r.boxPx, labels: Boolean(opts.labels), format: opts.format });
               if (opts.contactSheet) sheet.push({ image: overlay, caption: path.basename(l.file) });
               if (opts.out) {
-                const base = path.join(opts.out, path.basename(l.file).replace(IMAGE_EXT, ''));
-                await writeFileAtomic(`${base}.json`, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
-                await writeFileAtomic(`${base}.overlay.${opts.format === 'jpeg' ? 'jpg' : opts.format}`, [overlay]);
+                const out = outputFiles(l.file, opts.out, opts.format);
+                await writeFileAtomic(out.json, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
+                await writeFileAtomic(out.overlay, [overlay]);
               }
             }
             if (!opts.json) {
