@@ -10,6 +10,7 @@ import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { refineStage } from './cascade.js';
+import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
@@ -62,6 +63,8 @@ export interface LoadOptions extends PoolOptions {
   readonly model?: string | readonly string[];
   /** Progress lines (first-use conversion). */
   readonly log?: (line: string) => void;
+  /** Flip test: every stage also runs on the mirrored crops, averaged (model/flip-test.ts). Default off. */
+  readonly flip?: boolean;
 }
 
 /**
@@ -103,7 +106,7 @@ export class PoseModel implements PoseEstimator {
   readonly skeleton: Skeleton;
   private closed = false;
 
-  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false) {
     const m = stageModels[0]!.metadata;
     this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
     const skeletonId = this.skeleton.id;
@@ -124,7 +127,7 @@ export class PoseModel implements PoseEstimator {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     const stages = await resolveStageModels(specs, options.log);
     const pool = new InferencePool(options);
-    const model = new PoseModel(stages, pool);
+    const model = new PoseModel(stages, pool, options.flip ?? false);
     try {
       // Warm up: open every stage's session in the workers now, not on the first request.
       for (const s of stages) {
@@ -170,10 +173,25 @@ export class PoseModel implements PoseEstimator {
     const s = this.info.inputSize;
     const b = cropBoxes.length;
     if (x.length !== b * 3 * s * s) throw invalidArgument('x', `a Float32Array of ${b}×3×${s}×${s} values`, x);
-    const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+    let y: Float32Array;
+    let sessionMs: number;
+    if (this.flip) {
+      // The direct and the mirrored crops as one batch of 2B.
+      const both = new Float32Array(2 * x.length);
+      both.set(x);
+      both.set(mirrorPlanar(x, s), x.length);
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, both, [2 * b, 3, s, s]);
+      const half = r.y.length / 2;
+      y = mergeFlipped(r.y.subarray(0, half), r.y.subarray(half), this.skeleton, s);
+      sessionMs = r.sessionMs;
+    } else {
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+      y = r.y;
+      sessionMs = r.sessionMs;
+    }
     const k = this.info.jointNames.length;
-    const jointsPx = cropBoxes.map((box, i) => decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
-    return { jointsPx, sessionMs: r.sessionMs };
+    const jointsPx = cropBoxes.map((box, i) => decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
+    return { jointsPx, sessionMs };
   }
 
   /**
@@ -186,7 +204,7 @@ export class PoseModel implements PoseEstimator {
     let sessionMs = 0;
     for (let st = 1; st < depth; st++) {
       const m = this.stageModels[st]!;
-      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels };
+      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels, flip: this.flip };
       current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
         const r = await this.pool.run(m.onnxPath, x, dims);
         sessionMs += r.sessionMs;

@@ -39,6 +39,7 @@ interface EvalOptions {
   onError: 'fail' | 'skip';
   limit?: number;
   force?: boolean;
+  flip?: boolean;
 }
 
 function commandLine(): string {
@@ -83,7 +84,7 @@ function summary(doc: Record<string, unknown>, out: string): void {
 async function scoreModel(opts: EvalOptions): Promise<void> {
   const ds = await openDataset(opts.dataset!, opts.split!);
   const dataset = opts.limit ? { ...ds, samples: ds.samples.slice(0, opts.limit) } : ds;
-  const model = await loadPoseModel({ model: opts.model, workers: 1, log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
+  const model = await loadPoseModel({ model: opts.model, workers: 1, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
   let evaluation: ModelEvaluation;
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
   let shown = 0;
@@ -147,6 +148,7 @@ export function registerEval(program: Command): void {
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
+    .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
     .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')
     .option('--on-error <policy>', 'unreadable images: fail (default) or skip and count them', parseChoice('--on-error', ['fail', 'skip'] as const), 'fail')
     .option('--limit <n>', 'evaluate only the first N images of the split', parseInt10('--limit', 1, 10_000_000))

@@ -46,7 +46,7 @@ function checkPredictOutputs(files: readonly string[], outDir: string, format: s
   }
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean }
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean }
 
 export function registerPredict(program: Command): void {
   program
@@ -56,6 +56,7 @@ export function registerPredict(program: Command): void {
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--bbox <x,y,w,h>', 'person box in pixels (default: the whole image)', parseBbox)
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
+    .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
     .option('--out <dir>', 'write <name>.json and <name>.overlay.<format> per image here')
     .option('--format <fmt>', 'overlay format: png | jpeg | webp', parseChoice('--format', ['png', 'jpeg', 'webp'] as const), 'png')
     .option('--labels', 'label joints on overlays')
@@ -71,7 +72,7 @@ export function registerPredict(program: Command): void {
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
-      const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       if (opts.stages !== undefined && opts.stages > model.info.stages) {
         await model.close();
         throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);
