@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
+import type { BoxSource } from '../data/batch.js';
 import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate.js';
@@ -35,7 +36,7 @@ interface EvalOptions {
   images?: string;
   exportGroundTruth?: string;
   savePredictions?: string;
-  boxFrom: 'visible' | 'split';
+  boxFrom: BoxSource | 'found';
   onError: 'fail' | 'skip';
   limit?: number;
   force?: boolean;
@@ -149,7 +150,7 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
     .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
-    .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')
+    .option('--box-from <source>', 'person box from the annotated joints (visible), the legacy CSV mask (split), none: the whole image (whole), or the model\'s person finder (found: what a photo without a box gets)', parseChoice('--box-from', ['visible', 'split', 'whole', 'found'] as const), 'visible')
     .option('--on-error <policy>', 'unreadable images: fail (default) or skip and count them', parseChoice('--on-error', ['fail', 'skip'] as const), 'fail')
     .option('--limit <n>', 'evaluate only the first N images of the split', parseInt10('--limit', 1, 10_000_000))
     .option('--out <dir>', 'report directory', 'eval-report')
@@ -165,7 +166,6 @@ export function registerEval(program: Command): void {
       if (opts.exportGroundTruth) checkNewFile(opts.exportGroundTruth, Boolean(opts.force), '--export-ground-truth');
       else checkReportDir(opts.out, Boolean(opts.force));
       if (opts.savePredictions) checkNewFile(opts.savePredictions, Boolean(opts.force), '--save-predictions');
-      if (opts.boxFrom !== 'visible' && opts.boxFrom !== 'split') throw new InvalidArgumentError(`--box-from: expected visible or split, found ${JSON.stringify(opts.boxFrom)}`);
       if (opts.exportGroundTruth) {
         if (!opts.dataset || !opts.split) throw new InvalidArgumentError('--export-ground-truth needs --dataset DIR and --split NAME');
         return exportGroundTruth(opts);
