@@ -31,6 +31,8 @@ export interface ConvertOptions {
   readonly channels?: 'bgr' | 'rgb';
   readonly nonfinite?: 'refuse' | 'zero';
   readonly cascade?: { readonly stage: number; readonly sigma?: number };
+  /** Weight tensors the architecture does not use: refuse (default) or allow (recorded in the metadata). */
+  readonly unusedWeights?: 'refuse' | 'allow';
 }
 
 export interface ConversionResult {
@@ -57,7 +59,7 @@ export function modelBytes(result: ConversionResult): Uint8Array {
 export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const inputSize = options.inputSize ?? 220;
   const raw = await readForConversion(file, options.prefix);
-  const resolved = resolveCheckpoint(raw, { prefix: options.prefix, arch: options.arch, inputSize });
+  const resolved = resolveCheckpoint(raw, { prefix: options.prefix, arch: options.arch, inputSize, unusedWeights: options.unusedWeights });
   const { desc } = resolved;
   if (options.joints !== undefined && options.joints !== desc.joints) {
     throw new OptionMismatchError(`${raw.path}: --joints ${options.joints} does not match the output layer (${desc.joints * 2} outputs = ${desc.joints} joints)`);
@@ -119,6 +121,7 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
     },
     cascade: options.cascade ?? { stage: 1 },
     converter: CONVERTER_ID,
+    ...(resolved.unusedWeights.length > 0 ? { unusedWeights: { policy: 'allow' as const, keys: resolved.unusedWeights } } : {}),
   };
   const chunks = g.encodeChunks({
     opset: INFERENCE_OPSET,

@@ -18,6 +18,7 @@ interface ConvertCliOptions {
   stage: number;
   sigma?: number;
   force?: boolean;
+  allowUnusedWeights?: boolean;
 }
 
 export function registerConvert(program: Command): void {
@@ -35,6 +36,7 @@ export function registerConvert(program: Command): void {
     .option('--nonfinite <policy>', 'NaN/Inf in weights: refuse | zero', parseChoice('--nonfinite', ['refuse', 'zero'] as const), 'refuse')
     .option('--stage <n>', 'cascade stage of this model (1 = person crop)', parseInt10('--stage', 1, 10), 1)
     .option('--sigma <s>', 'cascade stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
+    .option('--allow-unused-weights', 'convert even if weight tensors of the file are not used by the recognised architecture (recorded in the metadata)')
     .option('-f, --force', 'replace the output if it exists')
     .action(action(async (file: string, opts: ConvertCliOptions) => {
       checkOutputPath(opts.output, [file], Boolean(opts.force));
@@ -44,12 +46,15 @@ export function registerConvert(program: Command): void {
       const t0 = performance.now();
       const r = await convertCheckpointToFile(file, opts.output, {
         arch: opts.arch, prefix: opts.prefix, joints: opts.joints, skeleton: opts.skeleton, inputSize: opts.inputSize,
-        channels: opts.channels, nonfinite: opts.nonfinite,
+        channels: opts.channels, nonfinite: opts.nonfinite, unusedWeights: opts.allowUnusedWeights ? 'allow' : 'refuse',
         cascade: opts.stage > 1 ? { stage: opts.stage, sigma: opts.sigma } : { stage: 1 },
       });
       const m = r.metadata;
       if (m.nonFinite.replaced > 0) {
         process.stderr.write(`deeppose convert: replaced ${m.nonFinite.replaced} non-finite values by 0 in ${m.nonFinite.tensors.map((t) => `${t.key} (${t.nan} NaN, ${t.posInf} +Inf, ${t.negInf} -Inf)`).join(', ')}\n`);
+      }
+      if (m.unusedWeights) {
+        process.stderr.write(`deeppose convert: --allow-unused-weights: ${m.unusedWeights.keys.length} weight tensors left unused (recorded in the metadata)\n`);
       }
       process.stdout.write(
         `${file} → ${opts.output}: ${m.archTitle}, ${m.layout} layout, ${m.joints} joints${m.skeleton ? ` (${m.skeleton})` : ''}, ` +

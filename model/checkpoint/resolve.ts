@@ -7,7 +7,7 @@ import { formatShape } from '../../core/errors.js';
 import { ARCHITECTURES, recogniseArchitecture } from '../arch/index.js';
 import type { ArchDescription, ArchId, Architecture } from '../arch/types.js';
 import type { NdArray } from '../io/npy.js';
-import { MissingKeyError, ShapeMismatchError } from '../errors.js';
+import { MissingKeyError, ShapeMismatchError, UnusedWeightsError } from '../errors.js';
 import { detectLayout, type LayoutInfo } from './layout.js';
 import { countNonFinite, type NonFiniteCount } from './nonfinite.js';
 import type { RawCheckpoint } from './read.js';
@@ -27,6 +27,8 @@ export interface ResolvedCheckpoint {
   /** Model parameter → its array, as found in the file. */
   readonly params: ReadonlyMap<string, NdArray>;
   readonly unused: readonly UnusedKey[];
+  /** Weight tensors left unused (only non-empty when `unusedWeights: 'allow'`). */
+  readonly unusedWeights: readonly string[];
   /** Counts for every float tensor the model uses. */
   readonly nonFinite: readonly NonFiniteCount[];
 }
@@ -35,6 +37,26 @@ export interface ResolveOptions {
   readonly prefix?: string;
   readonly arch?: ArchId;
   readonly inputSize?: number;
+  /**
+   * Weight tensors (W, b, gamma, beta, avg_mean, avg_var, PReLU slopes) under
+   * the model prefix that the architecture leaves unused: `refuse` (default)
+   * throws UnusedWeightsError; `allow` converts anyway (the caller records it).
+   */
+  readonly unusedWeights?: 'refuse' | 'allow';
+}
+
+/** Leaf names of tensors that carry weights (as opposed to gradients, counters, flags). */
+const WEIGHT_LEAF = /(^|\/)(W|b|gamma|beta|avg_mean|avg_var)$/;
+
+/** Whether a key (relative to the model prefix) names a weight tensor. */
+export function isWeightKey(param: string): boolean {
+  return WEIGHT_LEAF.test(param);
+}
+
+/** One line naming unused weight keys: up to `max` of them, then a count. */
+export function describeUnusedWeights(keys: readonly string[], max = 12): string {
+  const shown = keys.slice(0, max).join(', ');
+  return keys.length > max ? `${shown} and ${keys.length - max} more` : shown;
 }
 
 /** Why a key outside the model's parameters is in the file. */
@@ -102,6 +124,16 @@ export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = 
     if (param !== undefined && requiredSet.has(param)) continue;
     unused.push({ key: k, reason: (param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix) });
   }
+  const unusedWeights = unused.filter((u) => u.key.startsWith(layout.prefix) && isWeightKey(u.key.slice(layout.prefix.length))).map((u) => u.key)
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (unusedWeights.length > 0 && options.unusedWeights !== 'allow') {
+    throw new UnusedWeightsError(
+      `${raw.path}: ${unusedWeights.length} weight tensor${unusedWeights.length > 1 ? 's are' : ' is'} not used by ${desc.title} as recognised ` +
+        `(converting without them would compute something else): ${describeUnusedWeights(unusedWeights)}; ` +
+        'pass --allow-unused-weights to convert anyway (recorded in the metadata)',
+      unusedWeights.join('\n'),
+    );
+  }
   const nonFinite = desc.params.map((p) => countNonFinite(keyMap[p]!, params.get(p)!));
-  return { raw, layout, arch, desc, keyMap, params, unused, nonFinite };
+  return { raw, layout, arch, desc, keyMap, params, unused, unusedWeights, nonFinite };
 }
