@@ -33,7 +33,7 @@ export interface InspectReport {
   readonly sha256: string;
   readonly layout: Layout | null;
   readonly prefix: string | null;
-  readonly arch: { readonly id: ArchId; readonly title: string; readonly widths: Readonly<Record<string, number>>; readonly parameterCount: number } | null;
+  readonly arch: { readonly id: ArchId; readonly name: string; readonly title: string; readonly widths: Readonly<Record<string, number>>; readonly parameterCount: number } | null;
   readonly joints: number | null;
   readonly skeleton: string | null;
   readonly tensors: readonly TensorReport[];
@@ -67,7 +67,7 @@ export async function inspectCheckpoint(file: string, options: { prefix?: string
       ...base,
       layout: r.layout.layout,
       prefix: r.layout.prefix,
-      arch: { id: r.desc.arch, title: r.desc.title, widths: r.desc.widths, parameterCount: r.desc.parameterCount },
+      arch: { id: r.arch.id, name: r.desc.arch, title: r.desc.title, widths: r.desc.widths, parameterCount: r.desc.parameterCount },
       joints: r.desc.joints,
       skeleton: skeletonForJointCount(r.desc.joints)?.id ?? null,
       tensors: tensorsWith((k) => paramOfKey.get(k) ?? null),
