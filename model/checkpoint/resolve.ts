@@ -35,6 +35,8 @@ export interface ResolvedCheckpoint {
 
 export interface ResolveOptions {
   readonly prefix?: string;
+  /** The layout already detected from the file's listing (detection is not repeated). */
+  readonly layout?: LayoutInfo;
   readonly arch?: ArchId;
   readonly inputSize?: number;
   /**
@@ -71,8 +73,9 @@ function unusedReason(key: string, prefix: string): string {
 }
 
 export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = {}): ResolvedCheckpoint {
-  const allKeys = [...raw.tensors.map((t) => t.key), ...raw.skipped.map((s) => s.key)];
-  const layout = detectLayout(allKeys, raw.path, options.prefix);
+  const allKeys = raw.listing ? raw.listing.map((e) => e.key) : [...raw.tensors.map((t) => t.key), ...raw.skipped.map((s) => s.key)];
+  const layout = options.layout ?? detectLayout(allKeys, raw.path, options.prefix);
+  const kinds = new Map((raw.listing ?? []).map((e) => [e.key, e.kind]));
   const byParam = new Map<string, { key: string; array: NdArray }>();
   for (const t of raw.tensors) {
     if (t.key.startsWith(layout.prefix)) byParam.set(t.key.slice(layout.prefix.length), { key: t.key, array: t.array });
@@ -122,7 +125,9 @@ export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = 
     const inPrefix = k.startsWith(layout.prefix);
     const param = inPrefix ? k.slice(layout.prefix.length) : undefined;
     if (param !== undefined && requiredSet.has(param)) continue;
-    unused.push({ key: k, reason: (param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix) });
+    const kind = kinds.get(k);
+    const reason = kind === 'gradient' ? 'gradient (training only; not loaded)' : kind === 'state' && param !== undefined && !isWeightKey(param) && !arch.ignorable(param) ? 'training state (not loaded)' : undefined;
+    unused.push({ key: k, reason: reason ?? ((param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix)) });
   }
   const unusedWeights = unused.filter((u) => u.key.startsWith(layout.prefix) && isWeightKey(u.key.slice(layout.prefix.length))).map((u) => u.key)
     .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));

@@ -87,6 +87,71 @@ function describeZipError(err: unknown): string {
   return msg;
 }
 
+/** An npz opened once: its directory listed (nothing inflated), entries read on demand. */
+export interface NpzArchive {
+  /** Entries in archive order: key (name without `.npy`), sizes, compression. */
+  readonly entries: readonly { readonly key: string; readonly compression: 'stored' | 'deflate'; readonly compressedBytes: number; readonly uncompressedBytes: number }[];
+  /** Inflates and parses one entry. */
+  read(key: string): Promise<NpzEntry>;
+  close(): Promise<void>;
+}
+
+/** Opens an npz and reads its central directory (names and sizes only). */
+export async function openNpz(path: string): Promise<NpzArchive> {
+  const name = path;
+  let zip: yauzl.ZipFile;
+  try {
+    zip = await openZip(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code) throw err;
+    throw new NpzFormatError(`${name}: ${describeZipError(err)}`, err);
+  }
+  const byKey = new Map<string, yauzl.Entry>();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('error', (err: unknown) => reject(new NpzFormatError(`${name}: ${describeZipError(err)}`, err)));
+      zip.on('end', () => resolve());
+      zip.on('entry', (entry: yauzl.Entry) => {
+        const fileName = entry.fileName;
+        if (fileName.endsWith('/')) return zip.readEntry();
+        if (!fileName.endsWith('.npy')) return reject(new NpzFormatError(`${name}: entry ${JSON.stringify(fileName)} is not a .npy array`));
+        const key = fileName.slice(0, -4);
+        if (byKey.has(key)) return reject(new NpzFormatError(`${name}: entry ${fileName} appears twice (a damaged or crafted archive)`));
+        byKey.set(key, entry);
+        zip.readEntry();
+      });
+      zip.readEntry();
+    });
+  } catch (err) {
+    zip.close();
+    throw err;
+  }
+  zip.close();
+  const fh = await open(path, 'r');
+  return {
+    entries: [...byKey.entries()].map(([key, e]) => ({
+      key, compression: e.compressionMethod === 0 ? 'stored' as const : 'deflate' as const, compressedBytes: e.compressedSize, uncompressedBytes: e.uncompressedSize,
+    })),
+    async read(key: string): Promise<NpzEntry> {
+      const entry = byKey.get(key);
+      if (!entry) throw new NpzFormatError(`${name}: no entry ${key}.npy`);
+      let buf: Buffer;
+      try {
+        buf = await readEntry(fh, entry);
+      } catch (err) {
+        throw new NpzFormatError(`${name}: entry ${entry.fileName}: ${describeZipError(err)}`, err);
+      }
+      return {
+        key,
+        compression: entry.compressionMethod === 0 ? 'stored' : 'deflate',
+        compressedBytes: entry.compressedSize,
+        array: parseNpy(buf, `${name}: ${entry.fileName}`),
+      };
+    },
+    close: () => fh.close(),
+  };
+}
+
 /**
  * Reads every `.npy` entry of an npz. `filter` (on the key) skips entries
  * without inflating them. Entries that are not `.npy` are reported as errors.
@@ -96,54 +161,17 @@ export async function readNpzEntries(
   filter?: (key: string) => boolean,
   onSkip?: (key: string, uncompressedBytes: number) => void,
 ): Promise<NpzEntry[]> {
-  const name = path;
-  let zip: yauzl.ZipFile;
+  const archive = await openNpz(path);
   try {
-    zip = await openZip(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code) throw err;
-    throw new NpzFormatError(`${name}: ${describeZipError(err)}`, err);
-  }
-  const entries: NpzEntry[] = [];
-  const fh = await open(path, 'r');
-  try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('error', (err: unknown) => reject(new NpzFormatError(`${name}: ${describeZipError(err)}`, err)));
-      zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
-        void (async () => {
-          const fileName = entry.fileName;
-          if (fileName.endsWith('/')) return zip.readEntry();
-          if (!fileName.endsWith('.npy')) {
-            throw new NpzFormatError(`${name}: entry ${JSON.stringify(fileName)} is not a .npy array`);
-          }
-          const key = fileName.slice(0, -4);
-          if (filter && !filter(key)) {
-            onSkip?.(key, entry.uncompressedSize);
-            return zip.readEntry();
-          }
-          let buf: Buffer;
-          try {
-            buf = await readEntry(fh, entry);
-          } catch (err) {
-            throw new NpzFormatError(`${name}: entry ${fileName}: ${describeZipError(err)}`, err);
-          }
-          entries.push({
-            key,
-            compression: entry.compressionMethod === 0 ? 'stored' : 'deflate',
-            compressedBytes: entry.compressedSize,
-            array: parseNpy(buf, `${name}: ${fileName}`),
-          });
-          zip.readEntry();
-        })().catch(reject);
-      });
-      zip.readEntry();
-    });
+    const out: NpzEntry[] = [];
+    for (const e of archive.entries) {
+      if (filter && !filter(e.key)) onSkip?.(e.key, e.uncompressedBytes);
+      else out.push(await archive.read(e.key));
+    }
+    return out;
   } finally {
-    zip.close();
-    await fh.close();
+    await archive.close();
   }
-  return entries;
 }
 
 /** Reads an npz into a map from key (without `.npy`) to array. */
