@@ -39,6 +39,8 @@ export interface ConvertOptions {
    * FunctionSet models' own forward computed its predictions).
    */
   readonly bnStatistics?: 'running' | 'batch';
+  /** The file's SHA-256 when the caller already has it (e.g. a cache keyed by it): not computed again. */
+  readonly sha256?: string;
 }
 
 export interface ConversionResult {
@@ -55,12 +57,13 @@ export interface ConversionResult {
  * the weights under the model prefix (a trainer snapshot's optimizer moments
  * stay compressed; a pickle's gradients stay in the file). Hashes once.
  */
-export async function readForConversion(file: string, prefix?: string): Promise<{ raw: RawCheckpoint; layout: LayoutInfo }> {
+export async function readForConversion(file: string, prefix?: string, knownSha256?: string): Promise<{ raw: RawCheckpoint; layout: LayoutInfo }> {
   const src = await openCheckpoint(file);
   try {
     const layout = detectLayout(src.list().map((e) => e.key), file, prefix);
     const keep = (k: string) => k.startsWith(layout.prefix) && isNeededLeaf(k.slice(layout.prefix.length));
-    return { raw: await readFrom(src, keep), layout };
+    const raw = await readFrom(src, keep, { hash: knownSha256 === undefined });
+    return { raw: knownSha256 === undefined ? raw : { ...raw, sha256: knownSha256 }, layout };
   } finally {
     await src.close();
   }
@@ -78,7 +81,7 @@ export function modelBytes(result: ConversionResult): Uint8Array {
 
 export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const inputSize = options.inputSize ?? 220;
-  const { raw, layout } = await readForConversion(file, options.prefix);
+  const { raw, layout } = await readForConversion(file, options.prefix, options.sha256);
   const resolved = resolveCheckpoint(raw, { layout, arch: options.arch, inputSize, unusedWeights: options.unusedWeights });
   const { desc } = resolved;
   if (options.joints !== undefined && options.joints !== desc.joints) {
