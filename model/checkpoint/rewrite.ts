@@ -62,7 +62,8 @@ export async function remapCheckpoint(input: string, output: string, to: RemapTa
   const target = to === 'bare' ? '' : 'predictor/';
   const entries: [string, NdArray][] = [];
   const dropped: { key: string; reason: string }[] = [];
-  const reasonOf = (key: string) => resolved.unused.find((u) => u.key === key)?.reason ?? 'outside the model prefix';
+  const reasons = new Map(resolved.unused.map((u) => [u.key, u.reason]));
+  const reasonOf = (key: string) => reasons.get(key) ?? 'outside the model prefix';
   const pickle = raw.container === 'pickle';
   const bnLayers = new Set<string>();
   for (const t of raw.tensors) {

@@ -65,13 +65,20 @@ export class PySet {
 
 export class PyDict {
   readonly entries: [PyValue, PyValue][] = [];
+  /** Index of primitive keys in `entries` (a pickle may hold 100,000 items: no linear search). */
+  private readonly index = new Map<PyValue, number>();
   set(k: PyValue, v: PyValue): void {
-    const i = this.entries.findIndex((e) => e[0] === k && typeof k !== 'object');
-    if (i >= 0) this.entries[i]![1] = v;
-    else this.entries.push([k, v]);
+    const primitive = k === null || typeof k !== 'object';
+    const i = primitive ? this.index.get(k) : undefined;
+    if (i !== undefined) this.entries[i]![1] = v;
+    else {
+      if (primitive) this.index.set(k, this.entries.length);
+      this.entries.push([k, v]);
+    }
   }
   get(k: string): PyValue | undefined {
-    return this.entries.find((e) => e[0] === k)?.[1];
+    const i = this.index.get(k);
+    return i === undefined ? undefined : this.entries[i]![1];
   }
 }
 
