@@ -10,7 +10,7 @@ import type { ArchId } from './arch/types.js';
 import { NonFiniteWeightsError, OptionMismatchError } from './errors.js';
 import { describeNonFinite, totalNonFinite, zeroNonFinite } from './checkpoint/nonfinite.js';
 import { openCheckpoint, readFrom, type RawCheckpoint } from './checkpoint/read.js';
-import { isWeightKey, resolveCheckpoint, type ResolvedCheckpoint } from './checkpoint/resolve.js';
+import { isWeightKey, resolveCheckpoint, type ResolvedCheckpoint, type ResolveOptions } from './checkpoint/resolve.js';
 import { toFloat32 } from './io/float.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { GraphBuilder } from './onnx/builder.js';
@@ -57,11 +57,25 @@ export interface ConversionResult {
  * the weights under the model prefix (a trainer snapshot's optimizer moments
  * stay compressed; a pickle's gradients stay in the file). Hashes once.
  */
-export async function readForConversion(file: string, prefix?: string, knownSha256?: string): Promise<{ raw: RawCheckpoint; layout: LayoutInfo }> {
+export async function readForConversion(
+  file: string,
+  prefix?: string,
+  knownSha256?: string,
+  precheck?: ResolveOptions,
+): Promise<{ raw: RawCheckpoint; layout: LayoutInfo }> {
   const src = await openCheckpoint(file);
   try {
-    const layout = detectLayout(src.list().map((e) => e.key), file, prefix);
+    const listing = src.list();
+    const layout = detectLayout(listing.map((e) => e.key), file, prefix);
     const keep = (k: string) => k.startsWith(layout.prefix) && isNeededLeaf(k.slice(layout.prefix.length));
+    if (precheck) {
+      // Shapes, names and unused weights are checked against the architecture from the
+      // headers alone, before any tensor is inflated (a crafted entry cannot cost memory).
+      const shapes = await src.shapes(keep);
+      const tensors = [...shapes].map(([key, s]) => ({ key, compression: '', array: { dtype: s.dtype, shape: s.shape, data: new Float32Array(0) } }));
+      const skipped = listing.filter((e) => !shapes.has(e.key)).map((e) => ({ key: e.key, bytes: e.bytes }));
+      resolveCheckpoint({ path: file, name: src.name, container: src.container, fileBytes: src.fileBytes, sha256: '', tensors, skipped, listing }, { ...precheck, layout });
+    }
     const raw = await readFrom(src, keep, { hash: knownSha256 === undefined });
     return { raw: knownSha256 === undefined ? raw : { ...raw, sha256: knownSha256 }, layout };
   } finally {
@@ -81,8 +95,9 @@ export function modelBytes(result: ConversionResult): Uint8Array {
 
 export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const inputSize = options.inputSize ?? 220;
-  const { raw, layout } = await readForConversion(file, options.prefix, options.sha256);
-  const resolved = resolveCheckpoint(raw, { layout, arch: options.arch, inputSize, unusedWeights: options.unusedWeights });
+  const resolveOptions: ResolveOptions = { arch: options.arch, inputSize, unusedWeights: options.unusedWeights };
+  const { raw, layout } = await readForConversion(file, options.prefix, options.sha256, resolveOptions);
+  const resolved = resolveCheckpoint(raw, { ...resolveOptions, layout });
   const { desc } = resolved;
   if (options.joints !== undefined && options.joints !== desc.joints) {
     throw new OptionMismatchError(`${raw.path}: --joints ${options.joints} does not match the output layer (${desc.joints * 2} outputs = ${desc.joints} joints)`);

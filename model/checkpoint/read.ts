@@ -11,7 +11,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openHdf5 } from '../io/hdf5.js';
 import { FileByteSource } from '../io/byte-source.js';
-import { dtypeSize, elementCount, type NdArray } from '../io/npy.js';
+import { dtypeOfDescr, dtypeSize, elementCount, type DType, type NdArray } from '../io/npy.js';
 import { openNpz } from '../io/npz.js';
 import { unpickle } from '../io/pickle.js';
 import { NotACheckpointError } from '../errors.js';
@@ -66,6 +66,12 @@ export interface CheckpointSource {
   list(): readonly EntryInfo[];
   /** Reads the kept entries (in file order). */
   load(keep: (key: string) => boolean): Promise<CheckpointTensor[]>;
+  /**
+   * Dtype and shape of the kept entries without reading their data (npz: the
+   * `.npy` header from the first compressed bytes, checked against the zip's
+   * declared size; HDF5 and pickles: from the listing).
+   */
+  shapes(keep: (key: string) => boolean): Promise<Map<string, { dtype: DType; shape: readonly number[] }>>;
   /** SHA-256 of the file (computed once). */
   sha256(): Promise<string>;
   close(): Promise<void>;
@@ -128,6 +134,15 @@ export async function openCheckpoint(file: string): Promise<CheckpointSource> {
         }
         return out;
       },
+      async shapes(keep) {
+        const out = new Map<string, { dtype: DType; shape: readonly number[] }>();
+        for (const e of z.entries) {
+          if (!keep(e.key)) continue;
+          const h = await z.header(e.key);
+          out.set(e.key, { dtype: dtypeOfDescr(h.descr)?.dtype ?? 'unicode', shape: h.shape });
+        }
+        return out;
+      },
       sha256,
       close: () => z.close(),
     };
@@ -141,6 +156,7 @@ export async function openCheckpoint(file: string): Promise<CheckpointSource> {
         bytes: e.dtype === 'unicode' ? 0 : elementCount(e.shape) * dtypeSize(e.dtype),
       })),
       load: async (keep) => h.entries.filter((e) => keep(e.key)).map((e) => h.read(e.key)),
+      shapes: async (keep) => new Map(h.entries.filter((e) => keep(e.key)).map((e) => [e.key, { dtype: e.dtype, shape: e.shape }])),
       sha256,
       close: async () => h.close(),
     };
@@ -164,6 +180,7 @@ export async function openCheckpoint(file: string): Promise<CheckpointSource> {
     pickledClass: className,
     list: () => entries.map((e) => ({ key: e.key, dtype: e.dtype, shape: e.shape, bytes: e.bytes, compression: e.origin, kind: e.kind })),
     load: async (keep) => entries.filter((e) => keep(e.key)).map((e) => ({ key: e.key, array: loadPickleEntry(fd, e, file), compression: e.origin })),
+    shapes: async (keep) => new Map(entries.filter((e) => keep(e.key)).map((e) => [e.key, { dtype: (dtypeOfDescr(`<${e.array?.dtype?.descr ?? 'f8'}`)?.dtype ?? 'unicode'), shape: e.shape }])),
     sha256: async () => digest,
     close: async () => closeSync(fd),
   };

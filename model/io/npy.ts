@@ -174,6 +174,33 @@ export function decodeArray(descr: string, fortran: boolean, shape: number[], ra
   return { dtype: kind.dtype, shape: h.shape, data };
 }
 
+/**
+ * Element type and bytes per element of a `.npy` dtype string, with the same
+ * refusals as parsing the array (object, structured, complex…).
+ */
+export function npyDtype(descr: string, name: string): { dtype: DType; size: number } {
+  const kindKey = descr.slice(1);
+  if (descr === '|O' || kindKey === 'O') {
+    throw new UnsupportedDTypeError(`${name}: object arrays (dtype 'O', pickled Python objects) are not supported; expected a numeric array`);
+  }
+  if (kindKey.startsWith('U')) return { dtype: 'unicode', size: 4 * Number(kindKey.slice(1)) };
+  const kind = KINDS[kindKey];
+  if (!kind || !['<', '>', '|', '='].includes(descr[0]!)) {
+    throw new UnsupportedDTypeError(`${name}: dtype '${descr}' is not supported (expected float16/32/64, int8–64, uint8–64 or bool)`);
+  }
+  return kind;
+}
+
+/** The data-length check of parseNpy, for a header whose payload is known only by size. */
+export function checkNpyLength(shape: number[], descr: string, size: number, haveBytes: number, name: string): void {
+  const bytes = elementCount(shape) * size;
+  if (haveBytes < bytes) {
+    throw new NpyFormatError(
+      `${name}: .npy header claims ${formatShape(shape)} of '${descr}' (${bytes} bytes) but the file holds only ${Math.max(0, haveBytes)} bytes of data`,
+    );
+  }
+}
+
 /** Element type and size of a dtype string such as `<f4`, or undefined if unsupported. */
 export function dtypeOfDescr(descr: string): { dtype: DType; size: number } | undefined {
   const k = KINDS[descr.replace(/^[<>|=]/, '')];

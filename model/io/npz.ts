@@ -5,12 +5,12 @@
  * writing uses yazl.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { crc32, inflateRawSync } from 'node:zlib';
+import { createInflateRaw, crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
-import { DeepPoseError } from '../../core/errors.js';
+import { DeepPoseError, formatShape } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
-import { encodeNpy, parseNpy, type NdArray } from './npy.js';
+import { checkNpyLength, elementCount, encodeNpy, npyDtype, parseNpy, parseNpyHeader, type NdArray } from './npy.js';
 
 /** The archive itself cannot be read (truncated, not a zip, bad entry). */
 export class NpzFormatError extends DeepPoseError {
@@ -68,14 +68,70 @@ async function readEntry(fh: FileHandle, entry: yauzl.Entry): Promise<Buffer> {
   else {
     try {
       // One output chunk larger than the data: zlib returns a view of it, no concatenation.
-      out = inflateRawSync(compressed, { chunkSize: Math.max(64, size + 64) });
+      // Stops at the declared size: an entry that inflates beyond it is refused, not held.
+      out = inflateRawSync(compressed, { chunkSize: Math.max(64, size + 64), maxOutputLength: Math.max(1, size) });
     } catch (err) {
+      if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw new Error(`inflates beyond the ${size} bytes its zip header declares (a damaged or crafted archive)`);
+      }
       throw new Error(`corrupt deflate data (${(err as Error).message})`);
     }
   }
   if (out.length !== size) throw new Error(`entry holds ${out.length} bytes, its header declares ${size}`);
   if ((crc32(out) >>> 0) !== entry.crc32) throw new Error('CRC-32 mismatch (the entry is corrupt)');
   return out;
+}
+
+/**
+ * Inflates the start of a raw deflate stream: output stops at `maxOut`
+ * bytes, and a stream that turns invalid later yields what preceded it.
+ */
+function inflatePrefix(compressed: Uint8Array, maxOut: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let total = 0;
+    const z = createInflateRaw({ chunkSize: 1024 });
+    const done = () => resolve(Buffer.concat(parts));
+    z.on('data', (c: Buffer) => {
+      if (total >= maxOut) return;
+      parts.push(c);
+      total += c.length;
+      if (total >= maxOut) {
+        z.destroy();
+        done();
+      }
+    });
+    z.on('error', done);
+    z.on('end', done);
+    z.on('close', done);
+    z.end(compressed);
+  });
+}
+
+/** Bytes of compressed data inflated to read an entry's `.npy` header. */
+const HEADER_PROBE_BYTES = 4096;
+
+/**
+ * The `.npy` header of an entry, read from the first compressed bytes only
+ * (nothing else is inflated), checked against the size the zip declares.
+ */
+async function readEntryHeader(fh: FileHandle, entry: yauzl.Entry, name: string): Promise<{ descr: string; fortran: boolean; shape: number[] }> {
+  const local = Buffer.alloc(30);
+  const { bytesRead } = await fh.read(local, 0, 30, entry.relativeOffsetOfLocalHeader);
+  if (bytesRead !== 30 || local.readUInt32LE(0) !== 0x04034b50) throw new Error('local file header missing (the archive is damaged)');
+  const dataStart = entry.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  const probe = Buffer.alloc(Math.min(entry.compressedSize, HEADER_PROBE_BYTES));
+  const r = await fh.read(probe, 0, probe.length, dataStart);
+  // Inflate only a prefix, keeping whatever output precedes a damaged or crafted continuation.
+  const head = entry.compressionMethod === 0 ? probe.subarray(0, r.bytesRead) : await inflatePrefix(probe.subarray(0, r.bytesRead), 64 * 1024);
+  const h = parseNpyHeader(head, name);
+  const kind = npyDtype(h.descr, name);
+  checkNpyLength(h.shape, h.descr, kind.size, entry.uncompressedSize - h.dataOffset, name);
+  const need = h.dataOffset + elementCount(h.shape) * kind.size;
+  if (need !== entry.uncompressedSize) {
+    throw new Error(`its .npy header declares ${formatShape(h.shape)} of '${h.descr}' (${need} bytes with the header) but the zip declares ${entry.uncompressedSize} bytes`);
+  }
+  return { descr: h.descr, fortran: h.fortran, shape: h.shape };
 }
 
 function describeZipError(err: unknown): string {
@@ -93,6 +149,8 @@ export interface NpzArchive {
   readonly entries: readonly { readonly key: string; readonly compression: 'stored' | 'deflate'; readonly compressedBytes: number; readonly uncompressedBytes: number }[];
   /** Inflates and parses one entry. */
   read(key: string): Promise<NpzEntry>;
+  /** An entry's dtype and shape from its `.npy` header (only the first compressed bytes are inflated). */
+  header(key: string): Promise<{ descr: string; fortran: boolean; shape: number[] }>;
   close(): Promise<void>;
 }
 
@@ -147,6 +205,16 @@ export async function openNpz(path: string): Promise<NpzArchive> {
         compressedBytes: entry.compressedSize,
         array: parseNpy(buf, `${name}: ${entry.fileName}`),
       };
+    },
+    async header(key: string) {
+      const entry = byKey.get(key);
+      if (!entry) throw new NpzFormatError(`${name}: no entry ${key}.npy`);
+      try {
+        return await readEntryHeader(fh, entry, `${name}: ${entry.fileName}`);
+      } catch (err) {
+        if (err instanceof DeepPoseError) throw err;
+        throw new NpzFormatError(`${name}: entry ${entry.fileName}: ${describeZipError(err)}`, err);
+      }
     },
     close: () => fh.close(),
   };
