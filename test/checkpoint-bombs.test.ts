@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as zc, crc32, deflateRawSync } from 'node:zlib';
+import { inspectCheckpoint } from '../model/checkpoint/inspect.js';
 import { convertCheckpointToFile } from '../model/convert.js';
 import { ShapeMismatchError } from '../model/errors.js';
 import { encodeNpy, type NdArray } from '../model/io/npy.js';
@@ -90,6 +91,14 @@ test('a huge entry of the wrong shape is refused from its header, without inflat
     assert.match(e.message, /bomb\.npz: fc6\/W: expected 4096×1152 to match conv5 output 32×6×6, found 4096×9216/);
     return true;
   });
+  // inspect lists the file from its headers, reads no payload, and names the problem.
+  const file = path.join(tmp.dir, 'inspect-bomb.npz');
+  writeFileSync(file, zipOf(entries));
+  const r = await inspectCheckpoint(file);
+  assert.equal(r.problem?.code, 'E_SHAPE');
+  assert.match(r.problem!.message, /fc6\/W: expected 4096×1152 to match conv5 output 32×6×6, found 4096×9216/);
+  const fc6 = r.tensors.find((t) => t.key === 'fc6/W')!;
+  assert.deepEqual([fc6.shape, fc6.loaded], [[4096, 9216], false]);
 });
 
 test('an entry that inflates beyond its declared size stops there and is refused', async () => {

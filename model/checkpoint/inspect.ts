@@ -10,8 +10,8 @@ import type { ArchId } from '../arch/types.js';
 import { dtypeSize, elementCount } from '../io/npy.js';
 import { detectLayout, type Layout } from './layout.js';
 import { countNonFinite } from './nonfinite.js';
-import { readCheckpoint, type Container } from './read.js';
-import { resolveCheckpoint } from './resolve.js';
+import { defaultKeep, openCheckpoint, readFrom, type Container, type RawCheckpoint } from './read.js';
+import { resolveCheckpoint, type ResolveOptions } from './resolve.js';
 
 export interface TensorReport {
   readonly key: string;
@@ -49,8 +49,37 @@ export interface InspectReport {
   readonly problem: { readonly code: string; readonly message: string } | null;
 }
 
+/**
+ * Reads the checkpoint for inspection. An npz whose `.npy` headers already
+ * contradict the architecture (a wrong or crafted shape) is listed from its
+ * headers alone: no payload is inflated.
+ */
+async function readForInspection(file: string, options: ResolveOptions): Promise<{ raw: RawCheckpoint; notLoaded: string | undefined; shapeOnly?: RawCheckpoint }> {
+  const src = await openCheckpoint(file);
+  try {
+    const listing = src.list();
+    const keep = defaultKeep(listing);
+    if (src.container === 'npz') {
+      const shapes = await src.shapes(keep);
+      const tensors = [...shapes].map(([key, sh]) => ({ key, compression: '', array: { dtype: sh.dtype, shape: sh.shape, data: new Float32Array(0) } }));
+      const shapeOnly: RawCheckpoint = { path: file, name: src.name, container: src.container, fileBytes: src.fileBytes, sha256: '', tensors, skipped: [], listing };
+      try {
+        resolveCheckpoint(shapeOnly, { ...options, unusedWeights: 'allow' });
+      } catch (err) {
+        if (err instanceof DeepPoseError && err.code === 'E_SHAPE') {
+          const raw = await readFrom(src, () => false);
+          return { raw: { ...raw, listing: listing.map((e) => ({ ...e, ...shapes.get(e.key) })) }, notLoaded: 'shape does not fit the architecture: data not read', shapeOnly };
+        }
+      }
+    }
+    return { raw: await readFrom(src, keep), notLoaded: undefined };
+  } finally {
+    await src.close();
+  }
+}
+
 export async function inspectCheckpoint(file: string, options: { prefix?: string; arch?: ArchId; inputSize?: number } = {}): Promise<InspectReport> {
-  const raw = await readCheckpoint(file);
+  const { raw, notLoaded, shapeOnly } = await readForInspection(file, options);
   const base = {
     file,
     container: raw.container,
@@ -65,7 +94,7 @@ export async function inspectCheckpoint(file: string, options: { prefix?: string
       const t = loaded.get(e.key);
       if (!t) {
         return {
-          key: e.key, dtype: e.dtype ?? 'unknown', shape: e.shape ?? [], bytes: e.bytes, compression: `${e.compression}; not loaded (${e.kind ?? 'skipped'})`,
+          key: e.key, dtype: e.dtype ?? 'unknown', shape: e.shape ?? [], bytes: e.bytes, compression: `${e.compression}; not loaded (${notLoaded ?? e.kind ?? 'skipped'})`,
           nan: 0, posInf: 0, negInf: 0, parameter: paramOf(e.key), loaded: false,
         };
       }
@@ -77,7 +106,7 @@ export async function inspectCheckpoint(file: string, options: { prefix?: string
       };
     });
   try {
-    const r = resolveCheckpoint(raw, options);
+    const r = resolveCheckpoint(shapeOnly ?? raw, options);
     const paramOfKey = new Map(Object.entries(r.keyMap).map(([p, k]) => [k, p]));
     return {
       ...base,
