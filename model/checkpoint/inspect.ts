@@ -49,6 +49,9 @@ export interface InspectReport {
   readonly problem: { readonly code: string; readonly message: string } | null;
 }
 
+/** Declared npz payload size above which inspect checks the headers before inflating anything. */
+const PRECHECK_ABOVE_BYTES = 64 * 1024 ** 2;
+
 /**
  * Reads the checkpoint for inspection. An npz whose `.npy` headers already
  * contradict the architecture (a wrong or crafted shape) is listed from its
@@ -59,7 +62,8 @@ async function readForInspection(file: string, options: ResolveOptions): Promise
   try {
     const listing = src.list();
     const keep = defaultKeep(listing);
-    if (src.container === 'npz') {
+    // Only worth a first pass over the headers when the payloads could cost real memory.
+    if (src.container === 'npz' && listing.reduce((a, e) => a + e.bytes, 0) > PRECHECK_ABOVE_BYTES) {
       const shapes = await src.shapes(keep);
       const tensors = [...shapes].map(([key, sh]) => ({ key, compression: '', array: { dtype: sh.dtype, shape: sh.shape, data: new Float32Array(0) } }));
       const shapeOnly: RawCheckpoint = { path: file, name: src.name, container: src.container, fileBytes: src.fileBytes, sha256: '', tensors, skipped: [], listing };

@@ -47,6 +47,8 @@ export interface ResolveOptions {
   readonly unusedWeights?: 'refuse' | 'allow';
 }
 
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
 /** Leaf names of tensors that carry weights (as opposed to gradients, counters, flags). */
 const WEIGHT_LEAF = /(^|\/)(W|b|gamma|beta|avg_mean|avg_var)$/;
 
@@ -130,7 +132,7 @@ export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = 
     unused.push({ key: k, reason: reason ?? ((param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix)) });
   }
   const unusedWeights = unused.filter((u) => u.key.startsWith(layout.prefix) && isWeightKey(u.key.slice(layout.prefix.length))).map((u) => u.key)
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    .sort(NATURAL.compare);
   if (unusedWeights.length > 0 && options.unusedWeights !== 'allow') {
     throw new UnusedWeightsError(
       `${raw.path}: ${unusedWeights.length} weight tensor${unusedWeights.length > 1 ? 's are' : ' is'} not used by ${desc.title} as recognised ` +

@@ -27,6 +27,9 @@ export interface NpzEntry {
   readonly array: NdArray;
 }
 
+/** Entries below this compressed size are read with their local header in one call. */
+const SMALL_ENTRY = 64 * 1024;
+
 /** Largest single entry we inflate (protects against zip bombs). */
 const MAX_ENTRY_BYTES = 4 * 1024 ** 3;
 
@@ -52,12 +55,19 @@ async function readEntry(fh: FileHandle, entry: yauzl.Entry): Promise<Buffer> {
     throw new Error(`unsupported zip compression method ${entry.compressionMethod} (expected stored or deflate)`);
   }
   if (entry.isEncrypted()) throw new Error('entry is encrypted');
-  const local = Buffer.alloc(30);
-  const { bytesRead } = await fh.read(local, 0, 30, entry.relativeOffsetOfLocalHeader);
-  if (bytesRead !== 30 || local.readUInt32LE(0) !== 0x04034b50) throw new Error('local file header missing (the archive is damaged)');
-  const dataStart = entry.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
-  const compressed = Buffer.allocUnsafe(entry.compressedSize);
+  // Small entries (most keys of a checkpoint): local header and data in one read.
+  const guess = 30 + Buffer.byteLength(entry.fileName) + 64 + entry.compressedSize;
+  const local = Buffer.allocUnsafe(entry.compressedSize < SMALL_ENTRY ? guess : 30);
+  const { bytesRead } = await fh.read(local, 0, local.length, entry.relativeOffsetOfLocalHeader);
+  if (bytesRead < 30 || local.readUInt32LE(0) !== 0x04034b50) throw new Error('local file header missing (the archive is damaged)');
+  const headerBytes = 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+  const dataStart = entry.relativeOffsetOfLocalHeader + headerBytes;
+  let compressed: Buffer;
   let off = 0;
+  if (headerBytes + entry.compressedSize <= bytesRead) {
+    compressed = local.subarray(headerBytes, headerBytes + entry.compressedSize);
+    off = compressed.length;
+  } else compressed = Buffer.allocUnsafe(entry.compressedSize);
   while (off < compressed.length) {
     const r = await fh.read(compressed, off, compressed.length - off, dataStart + off);
     if (r.bytesRead === 0) throw new Error(`entry data end after ${off} of ${compressed.length} bytes (the archive is truncated)`);
