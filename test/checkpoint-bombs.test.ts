@@ -6,12 +6,13 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { constants as zc, crc32, deflateRawSync } from 'node:zlib';
 import { inspectCheckpoint } from '../model/checkpoint/inspect.js';
 import { convertCheckpointToFile } from '../model/convert.js';
-import { ShapeMismatchError } from '../model/errors.js';
+import { ShapeMismatchError, UnusedWeightsError } from '../model/errors.js';
+import { Hdf5FormatError } from '../model/io/hdf5.js';
 import { encodeNpy, type NdArray } from '../model/io/npy.js';
 import { NpzFormatError, readNpz } from '../model/io/npz.js';
 import { CHAINER, scratch } from './helpers/paths.js';
@@ -135,4 +136,28 @@ test('duplicate entry names are refused by name', async () => {
     assert.match(e.message, /bomb\.npz: entry fc8\/W\.npy appears twice/);
     return true;
   });
+});
+
+test('an HDF5 dataset declaring 100000×100000 is never read: one line naming the file and the dataset', async () => {
+  const h5 = await import('h5wasm/node');
+  await h5.ready;
+  const file = path.join(tmp.dir, 'huge.h5');
+  copyFileSync(path.join(CHAINER, 'c7-alexnet-lsp14-bare.h5'), file);
+  chmodSync(file, 0o644);
+  const f = new h5.File(file, 'a');
+  const ds = f.create_group('extra').create_dataset({ name: 'W', data: new Float32Array(1), shape: [1, 1], maxshape: [100000, 100000], chunks: [1000, 1000] });
+  ds.resize([100000, 100000]);
+  f.close();
+  await assert.rejects(convertCheckpointToFile(file, path.join(tmp.dir, 'huge.onnx')), (e) => {
+    assert.ok(e instanceof UnusedWeightsError, String(e));
+    assert.match(e.message, /huge\.h5: 1 weight tensor is not used by AlexNet .*: extra\/W;/);
+    return true;
+  });
+  await assert.rejects(convertCheckpointToFile(file, path.join(tmp.dir, 'huge.onnx'), { unusedWeights: 'allow' }), (e) => {
+    assert.ok(e instanceof Hdf5FormatError, String(e));
+    assert.match(e.message, /huge\.h5: dataset extra\/W declares 100000×100000 \(40000000000 bytes\), more than the 4294967296-byte limit for one tensor/);
+    return true;
+  });
+  const r = await inspectCheckpoint(file).catch((e: unknown) => e);
+  assert.ok(r instanceof Hdf5FormatError && /dataset extra\/W declares 100000×100000/.test(r.message));
 });
