@@ -71,7 +71,7 @@ export const resnet50: Architecture = {
   id: 'resnet50',
   title: 'ResNet (legacy DeepPose)',
 
-  matches: (names) => names.has('res2/a/conv1/W') || names.has('res5/a/conv4/W') || (names.has('out_fc/W') && names.has('bn1/gamma')),
+  matches: (names) => [...names].some((n) => /^res[2-5]\/a\//.test(n)),
 
   required: (names) => planOf(names).params,
 

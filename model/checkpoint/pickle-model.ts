@@ -68,7 +68,6 @@ export function flattenPickledModel(root: PyValue, file: string): { entries: Pic
     if (depth > MAX_DEPTH) throw new PickleError(`${file}: objects nested deeper than ${MAX_DEPTH} levels at ${path}`);
     if (v === null || typeof v !== 'object' || seen.has(v)) return;
     seen.add(v);
-    const at = (k: string) => (path ? `${path}/${k}` : k);
     if (v instanceof PyObject) {
       const d = stateDict(v);
       if (!d) return;
@@ -83,7 +82,6 @@ export function flattenPickledModel(root: PyValue, file: string): { entries: Pic
       return;
     }
     if (v instanceof PyDict) walkDict(v, path, depth);
-    void at;
   };
   const kindOf = (key: string, siblings?: ReadonlySet<string>): EntryKind => {
     const leaf = key.slice(key.lastIndexOf('/') + 1);
