@@ -6,6 +6,7 @@ type Bench = () => Promise<unknown>;
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   convert: async () => (await import('./convert.js')).benchConvert,
+  'convert-pickle': async () => (await import('./convert-pickle.js')).benchConvertPickle,
   inference: async () => (await import('./inference.js')).benchInference,
   data: async () => (await import('./data.js')).benchData,
   service: async () => (await import('./service.js')).benchService,

@@ -9,17 +9,18 @@ import { SKELETONS, skeletonForJointCount, type SkeletonId } from '../data/skele
 import type { ArchId } from './arch/types.js';
 import { NonFiniteWeightsError, OptionMismatchError } from './errors.js';
 import { describeNonFinite, totalNonFinite, zeroNonFinite } from './checkpoint/nonfinite.js';
-import { readCheckpoint, readCheckpointKeys } from './checkpoint/read.js';
-import { resolveCheckpoint, type ResolvedCheckpoint } from './checkpoint/resolve.js';
+import { openCheckpoint, readFrom, type RawCheckpoint } from './checkpoint/read.js';
+import { isWeightKey, resolveCheckpoint, type ResolvedCheckpoint, type ResolveOptions } from './checkpoint/resolve.js';
 import { toFloat32 } from './io/float.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { GraphBuilder } from './onnx/builder.js';
 import { encodeMetadata, METADATA_VERSION, type ModelMetadata } from './onnx/metadata.js';
-import { detectLayout } from './checkpoint/layout.js';
+import { detectLayout, type LayoutInfo } from './checkpoint/layout.js';
 
 /** Opset of converted inference graphs. */
 export const INFERENCE_OPSET = 13;
-export const CONVERTER_ID = 'deeppose-resurrected convert 1';
+/** Bumped when conversions change (2: families from keys and shapes, unused weights refused, pickles), so caches convert again. */
+export const CONVERTER_ID = 'deeppose-resurrected convert 2';
 
 export interface ConvertOptions {
   readonly arch?: ArchId;
@@ -31,6 +32,16 @@ export interface ConvertOptions {
   readonly channels?: 'bgr' | 'rgb';
   readonly nonfinite?: 'refuse' | 'zero';
   readonly cascade?: { readonly stage: number; readonly sigma?: number };
+  /** Weight tensors the architecture does not use: refuse (default) or allow (recorded in the metadata). */
+  readonly unusedWeights?: 'refuse' | 'allow';
+  /**
+   * Batch normalisation statistics: `running` (default; avg_mean/avg_var) or
+   * `batch` (mean and variance of the batch being run, exactly as the 2015
+   * FunctionSet models' own forward computed its predictions).
+   */
+  readonly bnStatistics?: 'running' | 'batch';
+  /** The file's SHA-256 when the caller already has it (e.g. a cache keyed by it): not computed again. */
+  readonly sha256?: string;
 }
 
 export interface ConversionResult {
@@ -42,11 +53,40 @@ export interface ConversionResult {
   readonly resolved: ResolvedCheckpoint;
 }
 
-/** Reads only what the model needs (a trainer snapshot's optimizer moments stay compressed). */
-export async function readForConversion(file: string, prefix?: string): Promise<ReturnType<typeof readCheckpoint>> {
-  const keys = await readCheckpointKeys(file);
-  const layout = detectLayout(keys, file, prefix);
-  return readCheckpoint(file, (k) => k.startsWith(layout.prefix));
+/**
+ * Opens the file once, lists its keys without reading data, and reads only
+ * the weights under the model prefix (a trainer snapshot's optimizer moments
+ * stay compressed; a pickle's gradients stay in the file). Hashes once.
+ */
+export async function readForConversion(
+  file: string,
+  prefix?: string,
+  knownSha256?: string,
+  precheck?: ResolveOptions,
+): Promise<{ raw: RawCheckpoint; layout: LayoutInfo }> {
+  const src = await openCheckpoint(file);
+  try {
+    const listing = src.list();
+    const layout = detectLayout(listing.map((e) => e.key), file, prefix);
+    const keep = (k: string) => k.startsWith(layout.prefix) && isNeededLeaf(k.slice(layout.prefix.length));
+    if (precheck) {
+      // Shapes, names and unused weights are checked against the architecture from the
+      // headers alone, before any tensor is inflated (a crafted entry cannot cost memory).
+      const shapes = await src.shapes(keep);
+      const tensors = [...shapes].map(([key, s]) => ({ key, compression: '', array: { dtype: s.dtype, shape: s.shape, data: new Float32Array(0) } }));
+      const skipped = listing.filter((e) => !shapes.has(e.key)).map((e) => ({ key: e.key, bytes: e.bytes }));
+      resolveCheckpoint({ path: file, name: src.name, container: src.container, fileBytes: src.fileBytes, sha256: '', tensors, skipped, listing }, { ...precheck, layout });
+    }
+    const raw = await readFrom(src, keep, { hash: knownSha256 === undefined });
+    return { raw: knownSha256 === undefined ? raw : { ...raw, sha256: knownSha256 }, layout };
+  } finally {
+    await src.close();
+  }
+}
+
+/** Weights and the scalars the forward pass reads (batch normalisation's eps). */
+function isNeededLeaf(param: string): boolean {
+  return isWeightKey(param) || /(^|\/)(eps)$/.test(param);
 }
 
 /** The whole model in one buffer (for loading straight into a session). */
@@ -56,8 +96,9 @@ export function modelBytes(result: ConversionResult): Uint8Array {
 
 export async function convertCheckpoint(file: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const inputSize = options.inputSize ?? 220;
-  const raw = await readForConversion(file, options.prefix);
-  const resolved = resolveCheckpoint(raw, { prefix: options.prefix, arch: options.arch, inputSize });
+  const resolveOptions: ResolveOptions = { arch: options.arch, inputSize, unusedWeights: options.unusedWeights };
+  const { raw, layout } = await readForConversion(file, options.prefix, options.sha256, resolveOptions);
+  const resolved = resolveCheckpoint(raw, { ...resolveOptions, layout });
   const { desc } = resolved;
   if (options.joints !== undefined && options.joints !== desc.joints) {
     throw new OptionMismatchError(`${raw.path}: --joints ${options.joints} does not match the output layer (${desc.joints * 2} outputs = ${desc.joints} joints)`);
@@ -83,7 +124,8 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
   }
   const g = new GraphBuilder(`deeppose_${desc.arch}`);
   const x = g.input('x', 'float32', ['N', 3, inputSize, inputSize]);
-  const y = resolved.arch.build(g, params, desc, x);
+  const bnStatistics = options.bnStatistics ?? 'running';
+  const y = resolved.arch.build(g, params, desc, x, { bnStatistics });
   g.node('Identity', [y], {}, ['y']);
   g.output('y', 'float32', ['N', desc.joints * 2]);
   const jointNames = skeletonId ? [...SKELETONS[skeletonId].joints] : Array.from({ length: desc.joints }, (_, i) => `joint${i}`);
@@ -119,6 +161,8 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
     },
     cascade: options.cascade ?? { stage: 1 },
     converter: CONVERTER_ID,
+    ...(desc.batchNorm?.length ? { bnStatistics } : {}),
+    ...(resolved.unusedWeights.length > 0 ? { unusedWeights: { policy: 'allow' as const, keys: resolved.unusedWeights } } : {}),
   };
   const chunks = g.encodeChunks({
     opset: INFERENCE_OPSET,

@@ -49,3 +49,20 @@ export class OptionMismatchError extends DeepPoseError {
     super('E_OPTION', message);
   }
 }
+
+/**
+ * Weight tensors of the checkpoint that the recognised architecture does not
+ * consume: converting without them would compute something else.
+ */
+export class UnusedWeightsError extends DeepPoseError {
+  constructor(message: string, detail: string) {
+    super('E_UNUSED_WEIGHTS', message, { detail });
+  }
+}
+
+/** A pickle that the safe reader refuses or cannot read (forbidden global, limits, truncation). */
+export class PickleError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_PICKLE', message);
+  }
+}

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatShape } from '../core/errors.js';
 import { inspectCheckpoint, type InspectReport } from '../model/checkpoint/inspect.js';
+import type { ArchId } from '../model/arch/types.js';
 import { action } from './action.js';
 import { formatBytes, table } from './format.js';
 import { parseArch, parseInt10 } from './options.js';
@@ -16,13 +17,16 @@ const LAYOUT_TEXT: Record<string, string> = {
 export function formatInspect(r: InspectReport): string {
   const out: string[] = [];
   out.push(`file       ${r.file}`);
-  out.push(`container  ${r.container === 'npz' ? 'npz (zip of .npy)' : 'HDF5'}, ${formatBytes(r.fileBytes)}, sha256 ${r.sha256}`);
-  out.push(`layout     ${r.layout ? LAYOUT_TEXT[r.layout] : 'unknown'}${r.prefix ? `; model prefix ${r.prefix}` : ''}`);
+  const container = r.container === 'npz' ? 'npz (zip of .npy)' : r.container === 'hdf5' ? 'HDF5' : `Chainer 1.x pickle of ${r.pickledClass ?? 'an object'} (read safely: nothing executed)`;
+  out.push(`container  ${container}, ${formatBytes(r.fileBytes)}, sha256 ${r.sha256}`);
+  const layoutText = r.container === 'pickle' && r.layout === 'bare' ? 'the pickled model\'s layers and attributes (conv1/W …), cPickle.dump(model)' : r.layout ? LAYOUT_TEXT[r.layout] : 'unknown';
+  out.push(`layout     ${layoutText}${r.prefix ? `; model prefix ${r.prefix}` : ''}`);
   if (r.arch) {
     const widths = Object.entries(r.arch.widths).map(([k, v]) => `${k} ${v}`).join(', ');
     out.push(`arch       ${r.arch.title}: ${widths}`);
     out.push(`joints     ${r.joints} (${r.joints! * 2} outputs)${r.skeleton ? `, skeleton ${r.skeleton}` : ', no built-in skeleton has this joint count'}`);
     out.push(`params     ${r.arch.parameterCount.toLocaleString('en-US')}`);
+    if (r.bnStatistics) out.push(`batch norm ${r.bnStatistics.length} layers; convert uses running statistics unless --bn-statistics batch`);
   } else {
     out.push('arch       not recognised (see problem below)');
   }
@@ -30,13 +34,20 @@ export function formatInspect(r: InspectReport): string {
   out.push(`tensors (${r.tensors.length})`);
   out.push(table(
     ['key', 'dtype', 'shape', 'bytes', 'compression', 'NaN', '+Inf', '-Inf', 'feeds'],
-    r.tensors.map((t) => [t.key, t.dtype, formatShape(t.shape), String(t.bytes), t.compression, String(t.nan), String(t.posInf), String(t.negInf), t.parameter ?? '-']),
+    r.tensors.map((t) => [
+      t.key, t.dtype, formatShape(t.shape), String(t.bytes), t.compression,
+      ...(t.loaded ? [String(t.nan), String(t.posInf), String(t.negInf)] : ['-', '-', '-']), t.parameter ?? '-',
+    ]),
   ));
   if (r.unused.length > 0 && !r.problem) {
     out.push('');
     out.push(`unused keys (${r.unused.length}): not needed for inference, left out of a conversion`);
     const byReason = new Map<string, string[]>();
-    for (const u of r.unused) byReason.set(u.reason, [...(byReason.get(u.reason) ?? []), u.key]);
+    for (const u of r.unused) {
+      const list = byReason.get(u.reason);
+      if (list) list.push(u.key);
+      else byReason.set(u.reason, [u.key]);
+    }
     for (const [reason, keys] of byReason) {
       out.push(`  ${reason} (${keys.length}):`);
       for (const k of keys) out.push(`    ${k}`);
@@ -53,11 +64,11 @@ export function formatInspect(r: InspectReport): string {
 export function registerInspect(program: Command): void {
   program
     .command('inspect')
-    .description('show what a legacy Chainer checkpoint (npz, trainer snapshot, HDF5) holds and how it maps onto the model')
-    .argument('<file>', 'checkpoint: epoch-N.model, snapshot_iter_N, *.npz or *.h5')
+    .description('show what a legacy Chainer checkpoint (npz, trainer snapshot, HDF5, Chainer 1.x pickle) holds and how it maps onto the model')
+    .argument('<file>', 'checkpoint: epoch-N.model, snapshot_iter_N, *.npz, *.h5, *.chainermodel or *.pkl')
     .option('--json', 'print the report as JSON')
     .option('--prefix <prefix>', 'key prefix of the model parameters (default: detected)')
-    .option('--arch <arch>', 'architecture: alexnet | resnet50 (default: detected)', parseArch)
+    .option('--arch <arch>', 'architecture family: alexnet | resnet50 (any depth) | vgg16 (default: detected)', parseArch)
     .option('--input-size <px>', 'input side in pixels, for the shape checks', parseInt10('--input-size', 16, 4096), 220)
     .action(action(async (file: string, opts: { json?: boolean; prefix?: string; arch?: 'alexnet' | 'resnet50'; inputSize: number }) => {
       const report = await inspectCheckpoint(file, { prefix: opts.prefix, arch: opts.arch, inputSize: opts.inputSize });

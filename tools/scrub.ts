@@ -9,7 +9,7 @@ export function registerScrub(program: Command): void {
   program
     .command('scrub')
     .description('write a cleaned checkpoint (same keys, dtypes and shapes) with every NaN/±Inf replaced by 0, and a report')
-    .argument('<file>', 'checkpoint: epoch-N.model, snapshot_iter_N, *.npz or *.h5')
+    .argument('<file>', 'checkpoint: epoch-N.model, snapshot_iter_N, *.npz, *.h5, *.chainermodel or *.pkl')
     .requiredOption('-o, --output <clean.npz>', 'where to write the cleaned npz')
     .option('--report <report.json>', 'also write the report as JSON')
     .option('-f, --force', 'replace outputs that exist')

@@ -7,7 +7,7 @@ import { formatShape } from '../../core/errors.js';
 import { ARCHITECTURES, recogniseArchitecture } from '../arch/index.js';
 import type { ArchDescription, ArchId, Architecture } from '../arch/types.js';
 import type { NdArray } from '../io/npy.js';
-import { MissingKeyError, ShapeMismatchError } from '../errors.js';
+import { MissingKeyError, ShapeMismatchError, UnusedWeightsError } from '../errors.js';
 import { detectLayout, type LayoutInfo } from './layout.js';
 import { countNonFinite, type NonFiniteCount } from './nonfinite.js';
 import type { RawCheckpoint } from './read.js';
@@ -27,14 +27,40 @@ export interface ResolvedCheckpoint {
   /** Model parameter → its array, as found in the file. */
   readonly params: ReadonlyMap<string, NdArray>;
   readonly unused: readonly UnusedKey[];
+  /** Weight tensors left unused (only non-empty when `unusedWeights: 'allow'`). */
+  readonly unusedWeights: readonly string[];
   /** Counts for every float tensor the model uses. */
   readonly nonFinite: readonly NonFiniteCount[];
 }
 
 export interface ResolveOptions {
   readonly prefix?: string;
+  /** The layout already detected from the file's listing (detection is not repeated). */
+  readonly layout?: LayoutInfo;
   readonly arch?: ArchId;
   readonly inputSize?: number;
+  /**
+   * Weight tensors (W, b, gamma, beta, avg_mean, avg_var, PReLU slopes) under
+   * the model prefix that the architecture leaves unused: `refuse` (default)
+   * throws UnusedWeightsError; `allow` converts anyway (the caller records it).
+   */
+  readonly unusedWeights?: 'refuse' | 'allow';
+}
+
+const NATURAL = new Intl.Collator('en', { numeric: true });
+
+/** Leaf names of tensors that carry weights (as opposed to gradients, counters, flags). */
+const WEIGHT_LEAF = /(^|\/)(W|b|gamma|beta|avg_mean|avg_var)$/;
+
+/** Whether a key (relative to the model prefix) names a weight tensor. */
+export function isWeightKey(param: string): boolean {
+  return WEIGHT_LEAF.test(param);
+}
+
+/** One line naming unused weight keys: up to `max` of them, then a count. */
+export function describeUnusedWeights(keys: readonly string[], max = 12): string {
+  const shown = keys.slice(0, max).join(', ');
+  return keys.length > max ? `${shown} and ${keys.length - max} more` : shown;
 }
 
 /** Why a key outside the model's parameters is in the file. */
@@ -49,8 +75,9 @@ function unusedReason(key: string, prefix: string): string {
 }
 
 export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = {}): ResolvedCheckpoint {
-  const allKeys = [...raw.tensors.map((t) => t.key), ...raw.skipped.map((s) => s.key)];
-  const layout = detectLayout(allKeys, raw.path, options.prefix);
+  const allKeys = raw.listing ? raw.listing.map((e) => e.key) : [...raw.tensors.map((t) => t.key), ...raw.skipped.map((s) => s.key)];
+  const layout = options.layout ?? detectLayout(allKeys, raw.path, options.prefix);
+  const kinds = new Map((raw.listing ?? []).map((e) => [e.key, e.kind]));
   const byParam = new Map<string, { key: string; array: NdArray }>();
   for (const t of raw.tensors) {
     if (t.key.startsWith(layout.prefix)) byParam.set(t.key.slice(layout.prefix.length), { key: t.key, array: t.array });
@@ -100,8 +127,20 @@ export function resolveCheckpoint(raw: RawCheckpoint, options: ResolveOptions = 
     const inPrefix = k.startsWith(layout.prefix);
     const param = inPrefix ? k.slice(layout.prefix.length) : undefined;
     if (param !== undefined && requiredSet.has(param)) continue;
-    unused.push({ key: k, reason: (param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix) });
+    const kind = kinds.get(k);
+    const reason = kind === 'gradient' ? 'gradient (training only; not loaded)' : kind === 'state' && param !== undefined && !isWeightKey(param) && !arch.ignorable(param) ? 'training state (not loaded)' : undefined;
+    unused.push({ key: k, reason: reason ?? ((param !== undefined && arch.ignorable(param)) || unusedReason(k, layout.prefix)) });
+  }
+  const unusedWeights = unused.filter((u) => u.key.startsWith(layout.prefix) && isWeightKey(u.key.slice(layout.prefix.length))).map((u) => u.key)
+    .sort(NATURAL.compare);
+  if (unusedWeights.length > 0 && options.unusedWeights !== 'allow') {
+    throw new UnusedWeightsError(
+      `${raw.path}: ${unusedWeights.length} weight tensor${unusedWeights.length > 1 ? 's are' : ' is'} not used by ${desc.title} as recognised ` +
+        `(converting without them would compute something else): ${describeUnusedWeights(unusedWeights)}; ` +
+        'pass --allow-unused-weights to convert anyway (recorded in the metadata)',
+      unusedWeights.join('\n'),
+    );
   }
   const nonFinite = desc.params.map((p) => countNonFinite(keyMap[p]!, params.get(p)!));
-  return { raw, layout, arch, desc, keyMap, params, unused, nonFinite };
+  return { raw, layout, arch, desc, keyMap, params, unused, unusedWeights, nonFinite };
 }

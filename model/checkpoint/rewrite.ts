@@ -49,6 +49,11 @@ export interface RemapReport {
  * persistent values such as batch normalisation's `N` that Chainer's strict
  * `load_npz` expects) to `conv1/W` (bare) or `predictor/conv1/W`; optimizer,
  * iterator and extension entries are dropped and listed.
+ *
+ * A Chainer 1.x pickle becomes what Chainer ≥ 1.5's links store: its
+ * batch-norm statistics (1, C, 1) become (C,), each batch-norm layer gets
+ * the `N` counter `load_npz` expects, and `eps` and the gradients are
+ * dropped (listed).
  */
 export async function remapCheckpoint(input: string, output: string, to: RemapTarget, options: { prefix?: string; arch?: ArchId } = {}): Promise<RemapReport> {
   const raw = await readCheckpoint(input);
@@ -57,10 +62,32 @@ export async function remapCheckpoint(input: string, output: string, to: RemapTa
   const target = to === 'bare' ? '' : 'predictor/';
   const entries: [string, NdArray][] = [];
   const dropped: { key: string; reason: string }[] = [];
+  const reasons = new Map(resolved.unused.map((u) => [u.key, u.reason]));
+  const reasonOf = (key: string) => reasons.get(key) ?? 'outside the model prefix';
+  const pickle = raw.container === 'pickle';
+  const bnLayers = new Set<string>();
   for (const t of raw.tensors) {
-    if (t.key.startsWith(prefix)) entries.push([target + t.key.slice(prefix.length), t.array]);
-    else dropped.push({ key: t.key, reason: resolved.unused.find((u) => u.key === t.key)?.reason ?? 'outside the model prefix' });
+    if (!t.key.startsWith(prefix)) {
+      dropped.push({ key: t.key, reason: reasonOf(t.key) });
+      continue;
+    }
+    const param = t.key.slice(prefix.length);
+    if (pickle && param.endsWith('/eps')) {
+      dropped.push({ key: t.key, reason: 'Chainer 1.4 batch-norm eps (modern links hold it as a constructor argument, not in the file)' });
+      continue;
+    }
+    let array = t.array;
+    const bn = /^(.*)\/(gamma|beta|avg_mean|avg_var)$/.exec(param);
+    if (pickle && bn) {
+      bnLayers.add(bn[1]!);
+      if (array.shape.length === 3) array = { ...array, shape: [array.shape[1]!] };
+    }
+    entries.push([target + param, array]);
   }
+  for (const layer of bnLayers) {
+    if (!entries.some(([k]) => k === `${target}${layer}/N`)) entries.push([`${target}${layer}/N`, { dtype: 'int64', shape: [], data: BigInt64Array.of(0n) }]);
+  }
+  for (const s of raw.skipped) dropped.push({ key: s.key, reason: reasonOf(s.key) });
   await writeNpz(output, entries);
   return { input, output, fromLayout: resolved.layout.layout, fromPrefix: prefix, to, written: entries.map((e) => e[0]), dropped };
 }

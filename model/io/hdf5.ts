@@ -44,8 +44,14 @@ function dtypeOf(meta: { type: number; size: number; signed?: boolean }, key: st
   throw new Hdf5FormatError(`${file}: dataset ${key} has an unsupported HDF5 type (class ${meta.type}, ${meta.size} bytes)`);
 }
 
-/** Reads every dataset of an HDF5 file. */
-export async function readHdf5Datasets(path: string): Promise<Hdf5Dataset[]> {
+/** An HDF5 file opened once: datasets listed from the tree and their headers (no data decoded), read on demand. */
+export interface Hdf5Archive {
+  readonly entries: readonly { readonly key: string; readonly dtype: DType; readonly shape: readonly number[]; readonly compression: string }[];
+  read(key: string): Hdf5Dataset;
+  close(): void;
+}
+
+export async function openHdf5(path: string): Promise<Hdf5Archive> {
   const m = await loadH5();
   let f: InstanceType<H5Module['File']>;
   try {
@@ -53,7 +59,7 @@ export async function readHdf5Datasets(path: string): Promise<Hdf5Dataset[]> {
   } catch (err) {
     throw new Hdf5FormatError(`${path}: cannot be opened as HDF5 (${(err as Error).message})`, err);
   }
-  const out: Hdf5Dataset[] = [];
+  const datasets = new Map<string, { ds: InstanceType<H5Module['Dataset']>; dtype: DType; shape: number[]; compression: string }>();
   try {
     const walk = (group: InstanceType<H5Module['Group']>, prefix: string): void => {
       for (const k of group.keys()) {
@@ -62,22 +68,47 @@ export async function readHdf5Datasets(path: string): Promise<Hdf5Dataset[]> {
         if (obj instanceof m.Group) walk(obj, `${key}/`);
         else if (obj instanceof m.Dataset) {
           const meta = obj.metadata as unknown as { type: number; size: number; signed?: boolean };
-          const dtype = dtypeOf(meta, key, path);
-          const value = obj.value as unknown;
-          const shape = (obj.shape ?? []) as number[];
-          let data: NumericData;
-          if (ArrayBuffer.isView(value)) data = value as NumericData;
-          else if (typeof value === 'number' || typeof value === 'bigint') {
-            data = dtype === 'float64' ? Float64Array.of(Number(value)) : dtype === 'int64' ? BigInt64Array.of(BigInt(value)) : Float32Array.of(Number(value));
-          } else throw new Hdf5FormatError(`${path}: dataset ${key} could not be read as a numeric array`);
           const filters = (obj.filters as { name?: string }[] | undefined)?.map((x) => x.name ?? 'filter') ?? [];
-          out.push({ key, array: { dtype, shape, data }, compression: filters.length ? filters.join('+') : 'none' });
+          datasets.set(key, { ds: obj, dtype: dtypeOf(meta, key, path), shape: (obj.shape ?? []) as number[], compression: filters.length ? filters.join('+') : 'none' });
         }
       }
     };
     walk(f, '');
-  } finally {
+  } catch (err) {
     f.close();
+    throw err;
   }
-  return out;
+  return {
+    entries: [...datasets.entries()].map(([key, d]) => ({ key, dtype: d.dtype, shape: d.shape, compression: d.compression })),
+    read(key: string): Hdf5Dataset {
+      const d = datasets.get(key);
+      if (!d) throw new Hdf5FormatError(`${path}: no dataset ${key}`);
+      const count = d.shape.reduce((a, b) => a * b, 1);
+      const itemBytes = (d.ds.metadata as unknown as { size: number }).size;
+      if (count * itemBytes > MAX_DATASET_BYTES) {
+        throw new Hdf5FormatError(`${path}: dataset ${key} declares ${d.shape.join('×')} (${count * itemBytes} bytes), more than the ${MAX_DATASET_BYTES}-byte limit for one tensor`);
+      }
+      const value = d.ds.value as unknown;
+      let data: NumericData;
+      if (ArrayBuffer.isView(value)) data = value as NumericData;
+      else if (typeof value === 'number' || typeof value === 'bigint') {
+        data = d.dtype === 'float64' ? Float64Array.of(Number(value)) : d.dtype === 'int64' ? BigInt64Array.of(BigInt(value)) : Float32Array.of(Number(value));
+      } else throw new Hdf5FormatError(`${path}: dataset ${key} could not be read as a numeric array`);
+      return { key, array: { dtype: d.dtype, shape: d.shape, data }, compression: d.compression };
+    },
+    close: () => f.close(),
+  };
+}
+
+/** Largest dataset read into memory (a crafted file can declare any size). */
+const MAX_DATASET_BYTES = 4 * 1024 ** 3;
+
+/** Reads every dataset of an HDF5 file. */
+export async function readHdf5Datasets(path: string): Promise<Hdf5Dataset[]> {
+  const h = await openHdf5(path);
+  try {
+    return h.entries.map((e) => h.read(e.key));
+  } finally {
+    h.close();
+  }
 }

@@ -118,6 +118,18 @@ function littleEndianHost(): boolean {
  */
 export function parseNpy(buf: Uint8Array, name: string): NdArray {
   const h = parseNpyHeader(buf, name);
+  return decodeArray(h.descr, h.fortran, h.shape, buf.subarray(h.dataOffset), name);
+}
+
+/**
+ * An array from its dtype string (`<f4`), order, shape and raw bytes (which
+ * may be longer than needed). The typed array aliases `raw` when no
+ * conversion is needed.
+ */
+export function decodeArray(descr: string, fortran: boolean, shape: number[], rawBytes: Uint8Array, name: string): NdArray {
+  const h = { descr, fortran, shape };
+  const buf = rawBytes;
+  const dataOffset = 0;
   const order = h.descr[0]!;
   const kindKey = h.descr.slice(1);
   const count = elementCount(h.shape);
@@ -127,8 +139,8 @@ export function parseNpy(buf: Uint8Array, name: string): NdArray {
   if (kindKey.startsWith('U')) {
     const width = Number(kindKey.slice(1));
     const bytes = count * width * 4;
-    checkLength(buf, h.dataOffset, bytes, name, h.shape, h.descr);
-    const dv = new DataView(buf.buffer, buf.byteOffset + h.dataOffset, bytes);
+    checkLength(buf, dataOffset, bytes, name, h.shape, h.descr);
+    const dv = new DataView(buf.buffer, buf.byteOffset + dataOffset, bytes);
     const little = order !== '>';
     const strings: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -147,9 +159,9 @@ export function parseNpy(buf: Uint8Array, name: string): NdArray {
     throw new UnsupportedDTypeError(`${name}: dtype '${h.descr}' is not supported (expected float16/32/64, int8–64, uint8–64 or bool)`);
   }
   const bytes = count * kind.size;
-  checkLength(buf, h.dataOffset, bytes, name, h.shape, h.descr);
+  checkLength(buf, dataOffset, bytes, name, h.shape, h.descr);
   const bigEndian = order === '>' && kind.size > 1;
-  let raw = buf.subarray(h.dataOffset, h.dataOffset + bytes);
+  let raw = buf.subarray(dataOffset, dataOffset + bytes);
   const needsCopy = bigEndian !== !littleEndianHost() || (raw.byteOffset % kind.size) !== 0;
   if (needsCopy) {
     const copy = new Uint8Array(bytes);
@@ -160,6 +172,39 @@ export function parseNpy(buf: Uint8Array, name: string): NdArray {
   let data = typedView(kind.dtype, raw.buffer, raw.byteOffset, count);
   if (h.fortran && h.shape.length > 1) data = fortranToC(data, h.shape);
   return { dtype: kind.dtype, shape: h.shape, data };
+}
+
+/**
+ * Element type and bytes per element of a `.npy` dtype string, with the same
+ * refusals as parsing the array (object, structured, complex…).
+ */
+export function npyDtype(descr: string, name: string): { dtype: DType; size: number } {
+  const kindKey = descr.slice(1);
+  if (descr === '|O' || kindKey === 'O') {
+    throw new UnsupportedDTypeError(`${name}: object arrays (dtype 'O', pickled Python objects) are not supported; expected a numeric array`);
+  }
+  if (kindKey.startsWith('U')) return { dtype: 'unicode', size: 4 * Number(kindKey.slice(1)) };
+  const kind = KINDS[kindKey];
+  if (!kind || !['<', '>', '|', '='].includes(descr[0]!)) {
+    throw new UnsupportedDTypeError(`${name}: dtype '${descr}' is not supported (expected float16/32/64, int8–64, uint8–64 or bool)`);
+  }
+  return kind;
+}
+
+/** The data-length check of parseNpy, for a header whose payload is known only by size. */
+export function checkNpyLength(shape: number[], descr: string, size: number, haveBytes: number, name: string): void {
+  const bytes = elementCount(shape) * size;
+  if (haveBytes < bytes) {
+    throw new NpyFormatError(
+      `${name}: .npy header claims ${formatShape(shape)} of '${descr}' (${bytes} bytes) but the file holds only ${Math.max(0, haveBytes)} bytes of data`,
+    );
+  }
+}
+
+/** Element type and size of a dtype string such as `<f4`, or undefined if unsupported. */
+export function dtypeOfDescr(descr: string): { dtype: DType; size: number } | undefined {
+  const k = KINDS[descr.replace(/^[<>|=]/, '')];
+  return k ? { dtype: k.dtype, size: k.size } : undefined;
 }
 
 function checkLength(buf: Uint8Array, offset: number, bytes: number, name: string, shape: number[], descr: string): void {

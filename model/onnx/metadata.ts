@@ -42,6 +42,17 @@ export interface ModelMetadata {
   /** Cascade position: stage 1 regresses from the person crop; stage ≥ 2 refines from joint crops of side sigma × torso diameter. */
   readonly cascade: { readonly stage: number; readonly sigma?: number };
   readonly converter: string;
+  /**
+   * Weight tensors of the checkpoint the architecture did not use, present
+   * only when the conversion was forced with `--allow-unused-weights`.
+   */
+  readonly unusedWeights?: { readonly policy: 'allow'; readonly keys: readonly string[] };
+  /**
+   * Which statistics batch normalisation uses: `running` (avg_mean/avg_var,
+   * inference) or `batch` (mean and variance of the batch being run, as the
+   * 2015 FunctionSet models' own forward did). Absent when there is no BN.
+   */
+  readonly bnStatistics?: 'running' | 'batch';
 }
 
 export class ModelMetadataError extends DeepPoseError {
