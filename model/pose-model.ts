@@ -81,6 +81,8 @@ export interface LoadOptions extends PoolOptions {
   readonly log?: (line: string) => void;
   /** Flip test: every stage also runs on the mirrored crops, averaged (model/flip-test.ts). Default off. */
   readonly flip?: boolean;
+  /** The skeleton the joints follow, overriding the model's metadata (which otherwise names it, or its joint count implies it). */
+  readonly skeleton?: SkeletonId;
 }
 
 /**
@@ -122,15 +124,15 @@ export class PoseModel implements PoseEstimator {
   readonly skeleton: Skeleton;
   private closed = false;
 
-  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false, readonly finder?: FinderModel) {
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false, readonly finder?: FinderModel, skeletonOverride?: SkeletonId) {
     const m = stageModels[0]!.metadata;
-    this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
+    this.skeleton = skeletonOf(skeletonOverride ?? m.skeleton, m.joints, stageModels[0]!.source);
     const skeletonId = this.skeleton.id;
     this.info = {
       id: `${m.source.name}@${m.source.sha256.slice(0, 12)}${stageModels.length > 1 ? `+${stageModels.length - 1}` : ''}`,
       sha256: m.source.sha256,
       skeleton: skeletonId,
-      jointNames: m.jointNames,
+      jointNames: skeletonOverride ? this.skeleton.joints : m.jointNames,
       inputSize: m.inputSize,
       channels: m.channels,
       stages: stageModels.length,
@@ -144,7 +146,13 @@ export class PoseModel implements PoseEstimator {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     const { stages, finder } = await resolveModels(specs, options.log);
     const pool = new InferencePool(options);
-    const model = new PoseModel(stages, pool, options.flip ?? false, finder);
+    let model: PoseModel;
+    try {
+      model = new PoseModel(stages, pool, options.flip ?? false, finder, options.skeleton);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
     try {
       // Warm up: open every stage's session in the workers now, not on the first request.
       for (const s of [...stages, ...(finder ? [finder.model] : [])]) {

@@ -76,6 +76,9 @@ test('BAD CALLS: one line with a code, the exit code of its class, nothing writt
   assert.equal(deep.code, 1);
   oneLine(deep);
   assert.match(deep.stderr, /--stages: expected an integer from 1 to 2 \(this model's cascade depth\), found 3 \[E_INVALID_ARGUMENT\]/);
+  const skel = await cli('predict', img, '--skeleton', 'mpii16');
+  assert.equal(skel.code, 1);
+  assert.match(skel.stderr, /epoch-48\.model: skeleton mpii16 has 16 joints, the model regresses 14 \[E_SKELETON\]$/m);
   const missing = await cli('predict', 'nowhere.jpg');
   assert.match(missing.stderr, /^deeppose predict: nowhere\.jpg: no such file or directory \[ENOENT\]$/m);
   assert.equal(missing.stderr.split('nowhere.jpg').length - 1, 1, 'the path is named once');

@@ -81,4 +81,10 @@ test('trains a cascade stage 2 from joint-centred crops: error model, inside-cro
   assert.equal(stage1.code, 1);
   assert.match(stage1.stderr, /^deeppose train: --inside-crop: only for cascade stages \(--stage 2 or more\) \[E_INVALID_ARGUMENT\]$/m);
   assert.equal(existsSync(path.join(tmp.dir, 'insidestage1')), false);
+  // A batch-norm/PReLU AlexNet (a 2015 pickle) is refused rather than fine-tuned without those layers.
+  const bnPrelu = path.join(FIXTURES, 'chainer-legacy', 'c14-AlexNet_flic_BN_PReLU_epoch_1.chainermodel');
+  const bn = await cli(...common, '--init', bnPrelu, '--out', 'bnprelu');
+  assert.equal(bn.code, 1);
+  assert.match(bn.stderr, /c14-AlexNet_flic_BN_PReLU_epoch_1\.chainermodel: AlexNet \(legacy DeepPose, batch norm, PReLU\) has batch-norm or PReLU layers \(bn1\/gamma, .*only the plain legacy AlexNet can be fine-tuned \[E_TRAIN_STATE\]/);
+  assert.equal(existsSync(path.join(tmp.dir, 'bnprelu')), false);
 });

@@ -19,7 +19,8 @@ import { writeReport } from '../eval/report/write.js';
 import { loadPoseModel } from '../model/pose-model.js';
 import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
-import { parseChoice, parseInt10 } from './options.js';
+import { parseChoice, parseInt10, parseSkeleton } from './options.js';
+import type { SkeletonId } from '../data/skeletons.js';
 import { progressBar } from './progress.js';
 
 interface EvalOptions {
@@ -41,6 +42,7 @@ interface EvalOptions {
   limit?: number;
   force?: boolean;
   flip?: boolean;
+  skeleton?: SkeletonId;
 }
 
 function commandLine(): string {
@@ -85,7 +87,7 @@ function summary(doc: Record<string, unknown>, out: string): void {
 async function scoreModel(opts: EvalOptions): Promise<void> {
   const ds = await openDataset(opts.dataset!, opts.split!);
   const dataset = opts.limit ? { ...ds, samples: ds.samples.slice(0, opts.limit) } : ds;
-  const model = await loadPoseModel({ model: opts.model, workers: 1, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
+  const model = await loadPoseModel({ model: opts.model, workers: 1, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
   let evaluation: ModelEvaluation;
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
   let shown = 0;
@@ -149,6 +151,7 @@ export function registerEval(program: Command): void {
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
+    .option('--skeleton <id>', 'the skeleton the model\'s joints follow, when its metadata names none or names it wrongly (lsp14, mpii16, flic7)', parseSkeleton)
     .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
     .option('--box-from <source>', 'person box from the annotated joints (visible), the legacy CSV mask (split), none: the whole image (whole), or the model\'s person finder (found: what a photo without a box gets)', parseChoice('--box-from', ['visible', 'split', 'whole', 'found'] as const), 'visible')
     .option('--on-error <policy>', 'unreadable images: fail (default) or skip and count them', parseChoice('--on-error', ['fail', 'skip'] as const), 'fail')

@@ -11,7 +11,8 @@ import { loadPoseModel, type BoxMode, type PosePrediction } from '../model/pose-
 import { poseJson, poseTable } from '../model/pose-json.js';
 import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action, reportError } from './action.js';
-import { parseBbox, parseChoice, parseInt10 } from './options.js';
+import { parseBbox, parseChoice, parseInt10, parseSkeleton } from './options.js';
+import type { SkeletonId } from '../data/skeletons.js';
 import { progressBar } from './progress.js';
 import { checkNewFile, OutputPathError } from './output-path.js';
 
@@ -46,7 +47,7 @@ function checkPredictOutputs(files: readonly string[], outDir: string, format: s
   }
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean; box: BoxMode }
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean; box: BoxMode; skeleton?: SkeletonId }
 
 export function registerPredict(program: Command): void {
   program
@@ -57,6 +58,7 @@ export function registerPredict(program: Command): void {
     .option('--bbox <x,y,w,h>', 'person box in pixels (default: found by the model\'s person finder, else the whole image)', parseBbox)
     .option('--box <mode>', 'without --bbox: auto (the person finder, when the model has one) or whole (the whole image)', parseChoice('--box', ['auto', 'whole'] as const), 'auto')
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
+    .option('--skeleton <id>', 'the skeleton the model\'s joints follow, when its metadata names none or names it wrongly (lsp14, mpii16, flic7)', parseSkeleton)
     .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
     .option('--out <dir>', 'write <name>.json and <name>.overlay.<format> per image here')
     .option('--format <fmt>', 'overlay format: png | jpeg | webp', parseChoice('--format', ['png', 'jpeg', 'webp'] as const), 'png')
@@ -73,7 +75,7 @@ export function registerPredict(program: Command): void {
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
-      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       if (opts.stages !== undefined && opts.stages > model.info.stages) {
         await model.close();
         throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);

@@ -58,6 +58,9 @@ export function initParams(shapes: readonly [string, number[]][], seed: number):
 export async function loadParams(file: string, batch: number, inputSize: number): Promise<{ dims: AlexNetDims; params: ParamMap }> {
   const resolved = resolveCheckpoint(await readCheckpoint(file), { inputSize });
   if (resolved.desc.arch !== 'alexnet') throw new TrainStateError(`${file}: training supports the AlexNet family, this is ${resolved.desc.title}`);
+  // The training graph has no batch norm or PReLU: fine-tuning would silently drop those layers.
+  const extra = [...resolved.params.keys()].filter((n) => /^(bn\d|prelu\d)/.test(n));
+  if (extra.length > 0) throw new TrainStateError(`${file}: ${resolved.desc.title} has batch-norm or PReLU layers (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? ', …' : ''}), which training does not support; only the plain legacy AlexNet can be fine-tuned`);
   const params: ParamMap = new Map();
   for (const [name, arr] of resolved.params) params.set(name, { data: Float32Array.from(toFloat32(arr, name)), shape: [...arr.shape] });
   const k = (n: string) => params.get(`${n}/W`)!.shape[2]!;
