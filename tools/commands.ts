@@ -8,6 +8,8 @@ import { registerPredict } from './predict.js';
 import { registerServe } from './serve.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
+import { registerWorker } from './worker.js';
+import { registerResults } from './results.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -18,4 +20,6 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerServe,
   registerEval,
   registerTrain,
+  registerWorker,
+  registerResults,
 ];

@@ -11,6 +11,7 @@ import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
 import { action, reportError } from './action.js';
 import { parseBbox, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
+import { enqueuePredict } from './predict-queue.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -38,7 +39,7 @@ export function predictionJson(file: string, p: PosePrediction, modelId: string)
   };
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
+interface PredictOptions { queue?: string; job?: string; contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
 
 export function registerPredict(program: Command): void {
   program
@@ -54,9 +55,12 @@ export function registerPredict(program: Command): void {
     .option('--json', 'print one JSON document per image on stdout (JSON lines)')
     .option('--contact-sheet <file>', 'also write every overlay on one contact sheet (PNG/JPEG/WebP by extension)')
     .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
+    .option('--queue <url>', 'enqueue for deeppose worker processes on this Redis (redis://HOST:PORT[/DB]) and return; needs --job (tasks of --batch images)')
+    .option('--job <name>', 'job name on the queue (read the results with deeppose results --job NAME)')
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
+      if (opts.queue || opts.job) return enqueuePredict(files, opts);
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
       const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
