@@ -114,7 +114,7 @@ export class QueueWorker {
     let reason: string;
     let code: string;
     if (err instanceof DeepPoseError) {
-      reason = err.message;
+      reason = err.message.startsWith(img.path) ? err.message : `${img.path}: ${err.message}`;
       code = err.code;
     } else if (typeof e?.code === 'string' && typeof e.path === 'string') {
       reason = `${img.path}: cannot read it on worker ${this.id} (${e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '[^']*'$/, '')}); images are read by path: is the shared storage mounted at the same path on every worker?`;
