@@ -77,7 +77,13 @@ export class QueueWorker {
     this.worker.on('failed', (job, err) => {
       if (job) this.track(this.onFailed(job, err));
     });
-    this.worker.on('error', (err) => o.log(`queue error: ${err.message}`));
+    // While Redis is away every connection reports the same error: one line per distinct message and minute.
+    let lastError = { message: '', at: 0 };
+    this.worker.on('error', (err) => {
+      if (err.message === lastError.message && Date.now() - lastError.at < 60_000) return;
+      lastError = { message: err.message, at: Date.now() };
+      o.log(`queue error: ${err.message}`);
+    });
     this.beatTimer = setInterval(() => this.track(this.beat()), BEAT_MS);
     this.beatTimer.unref();
   }
