@@ -60,7 +60,7 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs: numb
   }
 }
 
-test('three workers, one SIGKILLed halfway: each image has exactly one result, equal to single-process predict', { skip: redisSkip, timeout: 150_000 }, async () => {
+test('three workers, one SIGKILLed halfway: each image has exactly one result, equal to single-process predict', { skip: redisSkip, timeout: 300_000 }, async () => {
   redis = await startRedis();
   client = new Redis({ port: redis.port, host: '127.0.0.1', maxRetriesPerRequest: null });
 
@@ -79,7 +79,7 @@ test('three workers, one SIGKILLed halfway: each image has exactly one result, e
 
   const workers = [startWorker(redis.url), startWorker(redis.url), startWorker(redis.url)];
   const results = 'deeppose:job:crash:results';
-  await until('half the results', async () => (await client!.hlen(results)) >= N / 2, 90_000);
+  await until('half the results', async () => (await client!.hlen(results)) >= N / 2, 180_000);
   const queue = new Queue('predict', { connection: client, prefix: 'deeppose' });
   try {
     // The victim: a worker holding a task right now.
@@ -89,7 +89,7 @@ test('three workers, one SIGKILLed halfway: each image has exactly one result, e
       const active = await queue.getActive();
       victim = workers.find((w) => active.some((j) => j.processedBy === `${os.hostname()}:${w.child.pid}`));
       return victim !== undefined;
-    }, 30_000);
+    }, 60_000);
     const victimId = `${os.hostname()}:${victim!.child.pid}`;
     victim!.child.kill('SIGKILL');
     await victim!.exited;
@@ -98,7 +98,7 @@ test('three workers, one SIGKILLed halfway: each image has exactly one result, e
     assert.ok(doneAtKill < N, 'killed before the end');
     assert.ok(orphaned.length >= 1, 'the killed worker held at least one task');
 
-    await until('every result', async () => (await client!.hlen(results)) === N, 90_000);
+    await until('every result', async () => (await client!.hlen(results)) === N, 180_000);
     assert.equal(await client.hlen('deeppose:job:crash:failed'), 0);
 
     // Exactly one result per image, equal (to predict's 2 decimals) to the single-process output.

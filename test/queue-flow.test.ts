@@ -71,7 +71,7 @@ function spawnCli(args: string[]): { child: ChildProcess; log: () => string; out
   return { child, log: () => log, out: () => out, exited: new Promise((r) => child.on('exit', (code) => r(code))) };
 }
 
-async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function until(what: string, cond: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -81,7 +81,7 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, timeo
 
 const startWorker = () => spawnCli(['worker', '--queue', redis.url, '--lock-timeout', '2', '--stalled-interval', '0.5']);
 
-test('corrupt and missing images fail once with their reasons; the predictions file is what deeppose eval scores', { skip: redisSkip, timeout: 90_000 }, async () => {
+test('corrupt and missing images fail once with their reasons; the predictions file is what deeppose eval scores', { skip: redisSkip, timeout: 240_000 }, async () => {
   writeFileSync(path.join(tmp.dir, 'broken.jpg'), 'definitely not a jpeg');
   const files = [img(SPLIT[0]!), img(SPLIT[1]!), path.join(tmp.dir, 'broken.jpg'), img(SPLIT[2]!), path.join(tmp.dir, 'missing.jpg')];
   const enq = await cli('predict', '--queue', redis.url, '--job', 'flow', '--model', MODEL, '--batch', '2', ...files);
@@ -115,7 +115,7 @@ test('corrupt and missing images fail once with their reasons; the predictions f
   assert.deepEqual(pred.images.map((i) => i.image), SPLIT.slice(0, 3).sort());
 });
 
-test('a worker refuses a task whose model files changed since it was enqueued, with the reason', { skip: redisSkip, timeout: 60_000 }, async () => {
+test('a worker refuses a task whose model files changed since it was enqueued, with the reason', { skip: redisSkip, timeout: 180_000 }, async () => {
   const model = path.join(tmp.dir, 'model.npz');
   copyFileSync(MODEL, model);
   await queue.pause();
@@ -130,7 +130,7 @@ test('a worker refuses a task whose model files changed since it was enqueued, w
   assert.equal((worker!.log().match(/mismatch: refused task mismatch#0/g) ?? []).length, 3);
 });
 
-test('Redis restarts: results --wait and the worker reconnect and the job completes', { skip: redisSkip, timeout: 60_000 }, async () => {
+test('Redis restarts: results --wait and the worker reconnect and the job completes', { skip: redisSkip, timeout: 180_000 }, async () => {
   await queue.pause();
   const enq = await cli('predict', '--queue', redis.url, '--job', 'restart', '--model', MODEL, '--batch', '1', img(SPLIT[4]!), img(SPLIT[5]!));
   assert.equal(enq.code, 0, enq.stderr);
@@ -146,7 +146,7 @@ test('Redis restarts: results --wait and the worker reconnect and the job comple
   assert.match(waiting.log(), /lost the connection to redis:\/\/127\.0\.0\.1:\d+\/0 \(.*\); reconnecting\n[\s\S]*reconnected to redis:\/\/127\.0\.0\.1:\d+\/0/);
 });
 
-test('SIGTERM: the worker finishes its running task, then exits 0', { skip: redisSkip, timeout: 60_000 }, async () => {
+test('SIGTERM: the worker finishes its running task, then exits 0', { skip: redisSkip, timeout: 180_000 }, async () => {
   const w = worker!;
   const images = SPLIT.slice(6, 14).map(img);
   const enq = await cli('predict', '--queue', redis.url, '--job', 'drain', '--model', MODEL, '--batch', '8', ...images);
@@ -162,7 +162,7 @@ test('SIGTERM: the worker finishes its running task, then exits 0', { skip: redi
   assert.equal(await client.hexists('deeppose:workers', id), 0, 'a stopped worker removes its heartbeat');
 });
 
-test('--cancel removes the queued tasks and keeps what is done', { skip: redisSkip, timeout: 30_000 }, async () => {
+test('--cancel removes the queued tasks and keeps what is done', { skip: redisSkip, timeout: 120_000 }, async () => {
   const enq = await cli('predict', '--queue', redis.url, '--job', 'cancel', '--model', MODEL, '--batch', '1', img(SPLIT[0]!), img(SPLIT[1]!), img(SPLIT[2]!));
   assert.equal(enq.code, 0, enq.stderr);
   const c = await cli('results', '--queue', redis.url, '--job', 'cancel', '--cancel');
