@@ -9,7 +9,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -171,4 +171,25 @@ test('--cancel removes the queued tasks and keeps what is done', { skip: redisSk
   assert.equal(await queue.getWaitingCount(), 0);
   const w = await cli('results', '--queue', redis.url, '--job', 'cancel', '--wait');
   assert.equal(w.code, 0, 'a cancelled job does not keep --wait waiting');
+});
+
+test('a task whose worker died more often than --max-stalled allows fails, its images listed with the reason', { skip: redisSkip, timeout: 180_000 }, async () => {
+  // A named pipe nobody writes to: reading it blocks, so the worker is reliably in the middle of the task when killed.
+  const stuck = path.join(tmp.dir, 'stuck.jpg');
+  assert.equal(spawnSync('mkfifo', [stuck]).status, 0);
+  const args = ['worker', '--queue', redis.url, '--lock-timeout', '2', '--stalled-interval', '0.5', '--max-stalled', '0'];
+  const a = spawnCli(args);
+  const enq = await cli('predict', '--queue', redis.url, '--job', 'stalled', '--model', MODEL, '--batch', '2', stuck, img(SPLIT[0]!));
+  assert.equal(enq.code, 0, enq.stderr);
+  const id = `${os.hostname()}:${a.child.pid}`;
+  await until('the worker to take the task', async () => (await queue.getActive()).some((j) => j.processedBy === id));
+  a.child.kill('SIGKILL');
+  await a.exited;
+  const b = spawnCli(args);
+  const r = await cli('results', '--queue', redis.url, '--job', 'stalled', '--wait', '--interval', '0.2');
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^job stalled: 2 images: 0 done, 2 failed, 0 waiting/);
+  assert.match(r.stdout, /\n {2}failed stuck\.jpg: job stalled more than allowable limit \[E_TASK_FAILED\]\n/);
+  b.child.kill('SIGTERM');
+  assert.equal(await b.exited, 0, b.log());
 });
