@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { closeRedis, connectRedis } from '../app/queue/connection.js';
 import { parseQueueUrl } from '../app/queue/url.js';
 import { DEFAULT_LOCK_MS, DEFAULT_MAX_STALLED, DEFAULT_STALLED_MS, QueueWorker } from '../app/queue/worker.js';
+import { planThreads } from '../model/runtime/pool.js';
 import { action } from './action.js';
 import { parseFloatIn, parseInt10 } from './options.js';
 
@@ -35,6 +36,8 @@ export function registerWorker(program: Command): void {
     .option('--report-every <s>', 'seconds between progress lines while working', parseFloatIn('--report-every', 1, 86400), 30)
     .action(action(async (opts: WorkerOptions) => {
       const url = parseQueueUrl(opts.queue);
+      // Thread settings the inference pool would refuse are refused now, not on every task.
+      planThreads({ workers: opts.inferenceWorkers, threads: opts.threads });
       const log = (l: string) => process.stderr.write(`deeppose worker: ${l}\n`);
       const redis = await connectRedis(url, { reconnect: true, log, name: 'deeppose-worker' });
       const w = new QueueWorker({

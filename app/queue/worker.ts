@@ -143,8 +143,8 @@ export class QueueWorker {
   private async process(task: Job<TaskData, TaskSummary>): Promise<TaskSummary> {
     const d = task.data;
     const meta = await this.meta(d.job);
-    if (!meta) throw new UnrecoverableError(`job ${d.job} no longer exists`);
-    if (meta.cancelledAt) return { done: 0, failed: 0, skipped: d.images.length, cancelled: true };
+    // A job deleted from Redis, or cancelled: nothing to do (and nothing recorded under its name).
+    if (!meta || meta.cancelledAt) return { done: 0, failed: 0, skipped: d.images.length, cancelled: true };
     const finished = await finishedImages(this.o.redis, d.job, d.images.map((i) => i.name));
     const todo = d.images.filter((_, i) => !finished[i]);
     if (todo.length === 0) return { done: 0, failed: 0, skipped: d.images.length };
