@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   service: async () => (await import('./service.js')).benchService,
   train: async () => (await import('./train.js')).benchTrain,
   eval: async () => (await import('./eval.js')).benchEval,
+  queue: async () => (await import('./queue.js')).benchQueue,
 };
 
 const wanted = process.argv.slice(2);

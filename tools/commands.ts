@@ -9,6 +9,8 @@ import { registerServe } from './serve.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerComposites } from './composites.js';
+import { registerWorker } from './worker.js';
+import { registerResults } from './results.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -20,4 +22,6 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerEval,
   registerTrain,
   registerComposites,
+  registerWorker,
+  registerResults,
 ];

@@ -15,6 +15,7 @@ import { parseBbox, parseChoice, parseInt10, parseSkeleton } from './options.js'
 import type { SkeletonId } from '../data/skeletons.js';
 import { progressBar } from './progress.js';
 import { checkNewFile, OutputPathError } from './output-path.js';
+import { enqueuePredict } from './predict-queue.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -47,7 +48,7 @@ function checkPredictOutputs(files: readonly string[], outDir: string, format: s
   }
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean; box: BoxMode; skeleton?: SkeletonId }
+interface PredictOptions { queue?: string; job?: string; contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean; box: BoxMode; skeleton?: SkeletonId }
 
 export function registerPredict(program: Command): void {
   program
@@ -67,9 +68,12 @@ export function registerPredict(program: Command): void {
     .option('--contact-sheet <file>', 'also write every overlay on one contact sheet (PNG/JPEG/WebP by extension)')
     .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
     .option('-f, --force', 'replace existing output files')
+    .option('--queue <url>', 'enqueue for deeppose worker processes on this Redis (redis://HOST:PORT[/DB]) and return; needs --job (tasks of --batch images)')
+    .option('--job <name>', 'job name on the queue (read the results with deeppose results --job NAME)')
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
+      if (opts.queue || opts.job) return enqueuePredict(files, opts);
       // Every output path is checked before the model loads: nothing is overwritten without --force.
       if (opts.out) checkPredictOutputs(files, opts.out, opts.format, Boolean(opts.force));
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
