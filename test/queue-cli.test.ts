@@ -37,7 +37,7 @@ async function cli(...args: string[]) {
   }
 }
 
-const URL_EXPECTED = 'Expected a Redis URL redis://HOST:PORT[/DB] (rediss:// for TLS; DB an integer from 0 to 15) for --queue but received';
+const URL_EXPECTED = '--queue: expected a Redis URL redis://HOST:PORT[/DB] (rediss:// for TLS; DB an integer from 0 to 15), found';
 
 test('parseQueueUrl: host, port, db; the password never shown', () => {
   const u = parseQueueUrl('redis://:s3cret@queue.lab:6380/2');
@@ -54,7 +54,7 @@ test('parseQueueUrl: host, port, db; the password never shown', () => {
 test('job names: letters, digits, . _ -', () => {
   assert.equal(checkJobName('lspet-2024.run_1'), 'lspet-2024.run_1');
   for (const bad of ['', 'a/b', 'a:b', '-x', 'x'.repeat(101)]) {
-    assert.throws(() => checkJobName(bad), (e: unknown) => e instanceof DeepPoseError && e.code === 'E_INVALID_ARGUMENT' && /for --job but received/.test(e.message), bad);
+    assert.throws(() => checkJobName(bad), (e: unknown) => e instanceof DeepPoseError && e.code === 'E_INVALID_ARGUMENT' && /^--job: expected .*, found /.test(e.message), bad);
   }
 });
 
