@@ -29,7 +29,7 @@ async function startService(extra: string[]): Promise<{ url: string; pid: number
     if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error(`service did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /localhost:(\d+)/.exec(log)![1];
+  const port = /listening on http:\/\/[^\s]+:(\d+)/.exec(log)![1];
   const readyLine = /model .* ready \([^)]*\)/.exec(log)?.[0] ?? '';
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, readyLine, stop: async () => (child.kill('SIGTERM'), exited) };
 }

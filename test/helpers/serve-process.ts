@@ -20,6 +20,6 @@ export async function startServeProcess(args: string[], env: Record<string, stri
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not become ready:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /listening on http:\/\/localhost:(\d+)/.exec(log)![1];
+  const port = /listening on http:\/\/[^\s]+:(\d+)/.exec(log)![1];
   return { child, url: `http://127.0.0.1:${port}`, log: () => log, exited };
 }
