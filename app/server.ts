@@ -11,7 +11,7 @@
  * 503 beyond), and the inference queue is bounded (503 beyond).
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeepPoseError } from '../core/errors.js';
@@ -299,8 +299,11 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
   const drainMs = options.drainMs ?? SERVICE_DEFAULTS.drainMs;
   let model: ServedModel | undefined;
   const pose = createApp({ ...options, model: () => model, log });
+  // http.createServer, not app.listen: Express 5 calls listen's callback on an error too.
   const server = await new Promise<Server>((resolve, reject) => {
-    const s = pose.app.listen(options.port, host, () => resolve(s));
+    const s = createServer(pose.app);
+    s.once('listening', () => resolve(s));
+    s.listen(options.port, host);
     s.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') reject(new ListenError('E_PORT_IN_USE', `port ${options.port} on ${host} is already in use: stop the other server or choose another port with --port`));
       else if (err.code === 'EACCES') reject(new ListenError('E_LISTEN', `port ${options.port} on ${host}: permission denied (ports below 1024 need privileges)`));
