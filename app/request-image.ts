@@ -45,14 +45,48 @@ export function closeAfterResponse(req: Request, res: Response): void {
 }
 
 /**
+ * Reads the rest of the body and drops it (nothing is held), so that a
+ * refusal reaches a client still sending; past `maxBytes` it stops reading
+ * and the connection closes after the response.
+ */
+async function discardBody(req: Request, res: Response, maxBytes: number): Promise<void> {
+  if (req.complete) return;
+  const complete = await new Promise<boolean>((resolve) => {
+    let n = 0;
+    const done = (ok: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('aborted', onFail);
+      resolve(ok);
+    };
+    const onData = (c: Buffer) => {
+      n += c.length;
+      if (n > maxBytes) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onFail = () => done(false);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onFail);
+    req.once('aborted', onFail);
+  });
+  if (!complete) closeAfterResponse(req, res);
+}
+
+/**
  * Reads the request body: 415 for other Content-Types, 413 as soon as the
- * declared length or the streamed bytes pass `maxBytes`, 503 when the byte
- * budget cannot hold it (the declared length, or `maxBytes` when chunked).
+ * declared length or the streamed bytes pass `maxBytes` (the rest is not
+ * read; the connection closes), 503 when the byte budget cannot hold it (the
+ * declared length, or `maxBytes` when chunked; that body is read and dropped).
  */
 export async function readImageBody(req: Request, res: Response, maxBytes: number, budget: Budget): Promise<ReadBody> {
   const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!(RAW_IMAGE_TYPES as readonly string[]).includes(contentType) && contentType !== 'multipart/form-data') {
-    closeAfterResponse(req, res);
+    await discardBody(req, res, maxBytes);
     throw new UnsupportedMediaTypeError(`Content-Type ${contentType ? JSON.stringify(contentType.slice(0, 80)) : '(none)'} is not supported: send image/jpeg, image/png, image/webp, or multipart/form-data with an "image" field`);
   }
   const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
@@ -64,7 +98,8 @@ export async function readImageBody(req: Request, res: Response, maxBytes: numbe
   try {
     release = budget.tryTake(declared ?? maxBytes);
   } catch (err) {
-    closeAfterResponse(req, res);
+    // Refused without holding it: the body is read and dropped, so the client sees the 503.
+    await discardBody(req, res, maxBytes);
     throw err;
   }
   try {
