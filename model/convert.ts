@@ -31,6 +31,8 @@ export interface ConvertOptions {
   readonly channels?: 'bgr' | 'rgb';
   readonly nonfinite?: 'refuse' | 'zero';
   readonly cascade?: { readonly stage: number; readonly sigma?: number };
+  /** convertCheckpointToFile: replace an existing output (default true); false fails with E_OUTPUT_EXISTS. */
+  readonly overwrite?: boolean;
 }
 
 export interface ConversionResult {
@@ -131,6 +133,6 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
 /** Converts and writes the model atomically; nothing is left behind on failure. */
 export async function convertCheckpointToFile(file: string, out: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const result = await convertCheckpoint(file, options);
-  await writeFileAtomic(out, result.chunks);
+  await writeFileAtomic(out, result.chunks, { overwrite: options.overwrite ?? true });
   return result;
 }

@@ -44,7 +44,7 @@ export function registerConvert(program: Command): void {
       const t0 = performance.now();
       const r = await convertCheckpointToFile(file, opts.output, {
         arch: opts.arch, prefix: opts.prefix, joints: opts.joints, skeleton: opts.skeleton, inputSize: opts.inputSize,
-        channels: opts.channels, nonfinite: opts.nonfinite,
+        channels: opts.channels, nonfinite: opts.nonfinite, overwrite: Boolean(opts.force),
         cascade: opts.stage > 1 ? { stage: opts.stage, sigma: opts.sigma } : { stage: 1 },
       });
       const m = r.metadata;
