@@ -91,7 +91,7 @@ async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: nu
   if (existsSync(cached)) {
     const v = await verifyCached(cached);
     if (v.ok) return { ...v.model, source: file };
-    (log ?? ((l: string) => process.stderr.write(`deeppose: ${l}\n`)))(`warning: cached model ${cached} is corrupt (${v.why}); rebuilding it from ${file}`);
+    (log ?? ((l: string) => process.stderr.write(`deeppose: ${l}\n`)))(`warning: cached model ${cached} failed verification (${v.why}); rebuilding it from ${file}`);
   } else {
     log?.(`converting ${file} (first use; cached as ${cached})`);
   }

@@ -43,19 +43,19 @@ test('a corrupt, truncated or unrecorded cache entry is rebuilt from the checkpo
   logs.length = 0;
   await resolveStageModels([NPZ], (l) => logs.push(l));
   assert.equal(logs.length, 1);
-  assert.match(logs[0]!, new RegExp(`^warning: cached model ${cached.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is corrupt \\(sha256 [0-9a-f]{12}… of its ${bytes.length} bytes differs from ${good.slice(0, 12)}… recorded at conversion\\); rebuilding it from .*c7-alexnet-lsp14-bare\\.npz$`));
+  assert.match(logs[0]!, new RegExp(`^warning: cached model ${cached.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} failed verification \\(sha256 [0-9a-f]{12}… of its ${bytes.length} bytes differs from ${good.slice(0, 12)}… recorded at conversion\\); rebuilding it from .*c7-alexnet-lsp14-bare\\.npz$`));
   assert.equal(sha(cached), good);
 
   truncateSync(cached, 1000);
   logs.length = 0;
   await resolveStageModels([NPZ], (l) => logs.push(l));
-  assert.match(logs.join('\n'), /^warning: cached model .* is corrupt \(sha256 [0-9a-f]{12}… of its 1000 bytes differs/);
+  assert.match(logs.join('\n'), /^warning: cached model .* failed verification \(sha256 [0-9a-f]{12}… of its 1000 bytes differs/);
   assert.equal(sha(cached), good);
 
   rmSync(digestPathFor(cached));
   logs.length = 0;
   await resolveStageModels([NPZ], (l) => logs.push(l));
-  assert.match(logs.join('\n'), /^warning: cached model .* is corrupt \(no digest was recorded for it\); rebuilding it/);
+  assert.match(logs.join('\n'), /^warning: cached model .* failed verification \(no digest was recorded for it\); rebuilding it/);
   assert.equal(sha(cached), good);
 
   // Intact: used silently.
