@@ -77,7 +77,7 @@ const DOCUMENT = {
         operationId: 'estimatePose',
         summary: 'Estimate the pose of the person in a photo.',
         description: 'Answers JSON by default; an Accept header preferring image/png or image/jpeg gets the overlay image instead (as /v1/pose/overlay).',
-        parameters: imageParams,
+        parameters: [...imageParams, { name: 'overlay', in: 'query', required: false, description: 'svg: add the skeleton as an SVG layer of the image\'s size (overlaySvg) to the JSON, for clients that draw it over their own copy of the photo (the web page does).', schema: { type: 'string', enum: ['svg'] } }],
         requestBody: imageBody,
         responses: {
           200: {
@@ -202,6 +202,7 @@ const DOCUMENT = {
             items: { type: 'object', required: ['name', 'x', 'y'], additionalProperties: false, properties: { name: { type: 'string' }, x: { type: 'number' }, y: { type: 'number' } } },
           },
           timingsMs: { type: 'object', additionalProperties: { type: 'number' } },
+          overlaySvg: { type: 'string', description: 'With ?overlay=svg: the skeleton (and box) as an SVG document of the image\'s size.' },
         },
       },
       Models: {

@@ -14,9 +14,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DeepPoseError } from '../core/errors.js';
+import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { probeImage, DEFAULT_MAX_PIXELS } from '../data/image.js';
-import { drawOverlay } from '../data/overlay.js';
+import { drawOverlay, skeletonSvg } from '../data/overlay.js';
 import type { PosePrediction, PoseRequest } from '../model/pose-model.js';
 import { personBox } from '../model/pose-model.js';
 import { Batcher } from './batcher.js';
@@ -193,8 +193,13 @@ export function createApp(options: AppOptions): PoseApp {
 
   app.post('/v1/pose', async (req, res) => {
     const type = negotiate(req, POSE_TYPES);
+    const overlay = req.query.overlay;
+    if (overlay !== undefined && overlay !== 'svg') throw invalidArgument('overlay', '"svg" (the skeleton as an SVG layer in the JSON)', overlay);
     const { model, prediction, image } = await estimate(req, res);
-    if (type === 'application/json') res.json(json(model, prediction));
+    if (type === 'application/json' && overlay === 'svg') {
+      const p = prediction;
+      res.json({ ...json(model, p), overlaySvg: skeletonSvg(p.imageSize.width, p.imageSize.height, p.jointsPx, model.skeleton, { box: p.boxPx }) });
+    } else if (type === 'application/json') res.json(json(model, prediction));
     else await sendOverlay(res, model, image, prediction, type === 'image/jpeg' ? 'jpeg' : 'png');
   });
   app.post('/v1/pose/overlay', async (req, res) => {

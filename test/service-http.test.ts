@@ -101,3 +101,13 @@ test('the response checker refuses what the description does not say', async () 
   const swapped = new Response(JSON.stringify({ error: { code: 'E_SOMETHING_NEW', message: 'x' } }), { status: 400, headers: { 'content-type': 'application/json' } });
   await assert.rejects(checkResponse('POST', '/v1/pose', swapped), /body does not match/);
 });
+
+test('?overlay=svg: one answer with the joints and the skeleton layer (the web page\'s single request)', async () => {
+  const r = await jpeg('?overlay=svg&bbox=10,20,100,200');
+  assert.equal(r.status, 200);
+  const j = (await r.json()) as { overlaySvg: string; joints: { x: number; y: number }[] };
+  assert.match(j.overlaySvg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="320" height="427"/);
+  assert.match(j.overlaySvg, /<rect x="10" y="20" width="100" height="200"/);
+  assert.equal(j.joints.length, 14);
+  await expectError(await jpeg('?overlay=png'), 400, 'E_INVALID_ARGUMENT', 'Expected "svg" (the skeleton as an SVG layer in the JSON) for overlay but received "png"');
+});
