@@ -132,15 +132,24 @@ export function errorHeaders(err: unknown): Record<string, string> {
   return h;
 }
 
-export function errorHandler(log: (line: string) => void) {
-  return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
+/**
+ * The error middleware. `beforeReply` runs first (the service drops a
+ * request body nobody read, up to its limit, so the client sees the answer).
+ */
+export function errorHandler(log: (line: string) => void, beforeReply?: (req: Request, res: Response) => Promise<void>) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const status = statusOf(err);
     if (status === 500) log(`internal error: ${(err as Error)?.stack ?? String(err)}`);
     if (res.headersSent) {
       res.end();
       return;
     }
-    for (const [k, v] of Object.entries(errorHeaders(err))) res.setHeader(k, v);
-    res.status(status).json(errorBody(err, status));
+    const reply = () => {
+      if (res.headersSent || res.destroyed) return;
+      for (const [k, v] of Object.entries(errorHeaders(err))) res.setHeader(k, v);
+      res.status(status).json(errorBody(err, status));
+    };
+    if (beforeReply) void beforeReply(req, res).then(reply, reply);
+    else reply();
   };
 }

@@ -33,8 +33,12 @@ export interface ReadBody {
   readonly release: () => void;
 }
 
+/** Requests whose connection closes after the response (their body is not read further). */
+const closing = new WeakSet<Request>();
+
 /** Asks the client to close once this response is sent (the request body was not read to its end). */
 export function closeAfterResponse(req: Request, res: Response): void {
+  closing.add(req);
   if (!res.headersSent) res.setHeader('Connection', 'close');
   req.unpipe();
   res.once('finish', () => {
@@ -49,8 +53,8 @@ export function closeAfterResponse(req: Request, res: Response): void {
  * refusal reaches a client still sending; past `maxBytes` it stops reading
  * and the connection closes after the response.
  */
-async function discardBody(req: Request, res: Response, maxBytes: number): Promise<void> {
-  if (req.complete) return;
+export async function discardBody(req: Request, res: Response, maxBytes: number): Promise<void> {
+  if (req.complete || closing.has(req) || req.readableEnded) return;
   const complete = await new Promise<boolean>((resolve) => {
     let n = 0;
     const done = (ok: boolean) => {

@@ -22,7 +22,7 @@ import { personBox } from '../model/pose-model.js';
 import { Batcher } from './batcher.js';
 import { Budget } from './budget.js';
 import { errorHandler, MethodNotAllowedError, NotFoundError, NotReadyError, ShuttingDownError, statusOf } from './errors.js';
-import { imageRequest, negotiate, OVERLAY_TYPES, POSE_TYPES, readImageBody } from './request-image.js';
+import { discardBody, imageRequest, negotiate, OVERLAY_TYPES, POSE_TYPES, readImageBody } from './request-image.js';
 import { Metrics } from './metrics.js';
 import type { ServedModel } from './model-port.js';
 import { openApiDocument } from './openapi.js';
@@ -241,7 +241,7 @@ export function createApp(options: AppOptions): PoseApp {
     }
     next(new NotFoundError(req.method, req.path));
   });
-  app.use(errorHandler(log));
+  app.use(errorHandler(log, (req, res) => discardBody(req, res, maxBody)));
   return {
     app,
     metrics,
