@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   data: async () => (await import('./data.js')).benchData,
   service: async () => (await import('./service.js')).benchService,
   train: async () => (await import('./train.js')).benchTrain,
+  eval: async () => (await import('./eval.js')).benchEval,
 };
 
 const wanted = process.argv.slice(2);

@@ -7,9 +7,14 @@
  * displacement. All K crops of an image run as one batch; crop i uses the
  * i-th joint's output.
  */
-import type { Skeleton } from '../data/skeletons.js';
+import { flipPermutation, type Skeleton } from '../data/skeletons.js';
+import { mirrorPlanar } from './flip-test.js';
+import type { BoxXyxy } from '../data/transforms/legacy.js';
 import { gcnInPlace } from '../data/transforms/legacy.js';
 import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
+
+/** The deepest cascade any command or request may ask for (the CLI's and HTTP's `stages` ceiling). */
+export const MAX_CASCADE_STAGES = 10;
 
 /** A square crop: centre and side in image pixels. */
 export interface JointCrop {
@@ -66,4 +71,39 @@ export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], si
     gcnInPlace(x.subarray(i * plane, (i + 1) * plane), size);
   });
   return x;
+}
+
+/** Runs one stage network on `[K, 3, S, S]` crops; returns its raw output `[K, 2K]`. */
+export type StageRunner = (x: Float32Array, dims: [number, number, number, number]) => Promise<Float32Array>;
+
+/**
+ * One refinement stage on one image: K crops around `jointsPx`, one batch
+ * through `run`, every joint moved by its own output. The torso fallback is
+ * half the stage-1 crop's longer side. Inference (PoseModel) and training's
+ * validation both call this.
+ */
+export async function refineStage(
+  image: RawImage, jointsPx: readonly (readonly [number, number])[], cropBox: BoxXyxy, skeleton: Skeleton,
+  stage: { readonly sigma: number; readonly inputSize: number; readonly channels: 'bgr' | 'rgb'; readonly flip?: boolean }, run: StageRunner,
+): Promise<[number, number][]> {
+  const k = jointsPx.length;
+  const s = stage.inputSize;
+  const crops = cascadeCrops(jointsPx, skeleton, stage.sigma, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
+  const x = jointCropsInput(image, crops, s, stage.channels);
+  if (!stage.flip) return refineJoints(crops, await run(x, [k, 3, s, s]), k);
+  // Flip test: the K crops and their mirror images as one batch of 2K. A mirrored crop of
+  // joint i looks like its left/right partner's crop, so its displacement is read from the
+  // partner's output slot and mirrored back (the crop's pixel grid reflects about cx − 0.5).
+  const both = new Float32Array(2 * x.length);
+  both.set(x);
+  both.set(mirrorPlanar(x, s), x.length);
+  const y = await run(both, [2 * k, 3, s, s]);
+  const perm = flipPermutation(skeleton);
+  return crops.map((c, i) => {
+    const direct = [y[i * 2 * k + 2 * i]!, y[i * 2 * k + 2 * i + 1]!];
+    const m = (k + i) * 2 * k + 2 * perm[i]!;
+    const dx = (direct[0]! + (-y[m]! - 1 / c.side)) / 2;
+    const dy = (direct[1]! + y[m + 1]!) / 2;
+    return [c.cx + c.side * dx, c.cy + c.side * dy];
+  });
 }

@@ -7,9 +7,13 @@
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
-import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
-import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
-import { resolveStageModels, type StageModel } from './model-source.js';
+import { boxFromJoints, personBoxIn } from '../data/bbox.js';
+import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
+import { refineStage } from './cascade.js';
+import { mergeFlipped, mirrorPlanar } from './flip-test.js';
+import type { PoseEstimator, PreparedBatch } from './estimator.js';
+import type { RawImage } from '../data/transforms/square-crop.js';
+import { resolveModels, type FinderModel, type StageModel } from './model-source.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
@@ -24,6 +28,8 @@ export interface PoseModelInfo {
   readonly channels: 'bgr' | 'rgb';
   /** Number of cascade stages available. */
   readonly stages: number;
+  /** Whether the model finds the person when no box is given (a person finder in its cascade). */
+  readonly personFinder: boolean;
   readonly source: string;
   /** Flat, human-readable metadata of every stage. */
   readonly metadata: Record<string, string>;
@@ -35,11 +41,23 @@ export interface PoseRequest {
    * already read (so it is not read twice), or an image already decoded.
    */
   readonly image: Uint8Array | EncodedImage | DecodedImage;
-  /** Person box `x, y, w, h` in pixels; default the whole image. */
+  /** Person box `x, y, w, h` in pixels; it always wins. */
   readonly bboxPx?: readonly [number, number, number, number];
+  /**
+   * Without `bboxPx`: `auto` (default) finds the person with the model's
+   * person finder when it has one, else takes the whole image; `whole`
+   * takes the whole image.
+   */
+  readonly box?: BoxMode;
   /** Cascade stages to run (default all). */
   readonly stages?: number;
 }
+
+/** How a request without a box gets one. */
+export type BoxMode = 'auto' | 'whole';
+
+/** Where the person box of a prediction came from. */
+export type BoxSourceKind = 'given' | 'found' | 'whole';
 
 export interface PosePrediction {
   /** `[K, 2]` joint positions in original-image pixels. */
@@ -51,13 +69,9 @@ export interface PosePrediction {
   readonly cropBoxXyxy: BoxXyxy;
   readonly imageSize: { readonly width: number; readonly height: number };
   readonly stagesRun: number;
+  /** `given` (the caller's), `found` (the person finder's), `whole` (the whole image). */
+  readonly boxSource: BoxSourceKind;
   readonly timingsMs: Record<string, number>;
-}
-
-export class BoxError extends DeepPoseError {
-  constructor(message: string) {
-    super('E_BBOX', message);
-  }
 }
 
 export interface LoadOptions extends PoolOptions {
@@ -65,6 +79,23 @@ export interface LoadOptions extends PoolOptions {
   readonly model?: string | readonly string[];
   /** Progress lines (first-use conversion). */
   readonly log?: (line: string) => void;
+  /** Flip test: every stage also runs on the mirrored crops, averaged (model/flip-test.ts). Default off. */
+  readonly flip?: boolean;
+}
+
+/**
+ * The skeleton a model's joints follow: the one its metadata names, else the
+ * only skeleton with its joint count; refused when neither says.
+ */
+function skeletonOf(named: string | null | undefined, joints: number, source: string): Skeleton {
+  if (named !== undefined && named !== null) {
+    if (!isSkeletonId(named)) throw new DeepPoseError('E_SKELETON', `${source}: names skeleton ${JSON.stringify(named)}, expected one of ${Object.keys(SKELETONS).join(', ')}`);
+    if (SKELETONS[named].joints.length !== joints) throw new DeepPoseError('E_SKELETON', `${source}: skeleton ${named} has ${SKELETONS[named].joints.length} joints, the model regresses ${joints}`);
+    return SKELETONS[named];
+  }
+  const byCount = skeletonForJointCount(joints);
+  if (!byCount) throw new DeepPoseError('E_SKELETON', `${source}: the model regresses ${joints} joints and names no skeleton; no known skeleton has ${joints} joints (convert it with --skeleton)`);
+  return byCount;
 }
 
 function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
@@ -86,15 +117,15 @@ function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
   return out;
 }
 
-export class PoseModel {
+export class PoseModel implements PoseEstimator {
   readonly info: PoseModelInfo;
   readonly skeleton: Skeleton;
   private closed = false;
 
-  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false, readonly finder?: FinderModel) {
     const m = stageModels[0]!.metadata;
-    const skeletonId = (m.skeleton ?? 'lsp14') as SkeletonId;
-    this.skeleton = SKELETONS[skeletonId];
+    this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
+    const skeletonId = this.skeleton.id;
     this.info = {
       id: `${m.source.name}@${m.source.sha256.slice(0, 12)}${stageModels.length > 1 ? `+${stageModels.length - 1}` : ''}`,
       sha256: m.source.sha256,
@@ -103,6 +134,7 @@ export class PoseModel {
       inputSize: m.inputSize,
       channels: m.channels,
       stages: stageModels.length,
+      personFinder: Boolean(finder),
       source: stageModels[0]!.source,
       metadata: flatMetadata(stageModels),
     };
@@ -110,12 +142,12 @@ export class PoseModel {
 
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
-    const stages = await resolveStageModels(specs, options.log);
+    const { stages, finder } = await resolveModels(specs, options.log);
     const pool = new InferencePool(options);
-    const model = new PoseModel(stages, pool);
+    const model = new PoseModel(stages, pool, options.flip ?? false, finder);
     try {
       // Warm up: open every stage's session in the workers now, not on the first request.
-      for (const s of stages) {
+      for (const s of [...stages, ...(finder ? [finder.model] : [])]) {
         const n = s.metadata.inputSize;
         await pool.run(s.onnxPath, new Float32Array(3 * n * n), [1, 3, n, n]);
       }
@@ -158,30 +190,109 @@ export class PoseModel {
     const s = this.info.inputSize;
     const b = cropBoxes.length;
     if (x.length !== b * 3 * s * s) throw invalidArgument('x', `a Float32Array of ${b}×3×${s}×${s} values`, x);
-    const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+    let y: Float32Array;
+    let sessionMs: number;
+    if (this.flip) {
+      // The direct and the mirrored crops as one batch of 2B.
+      const both = new Float32Array(2 * x.length);
+      both.set(x);
+      both.set(mirrorPlanar(x, s), x.length);
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, both, [2 * b, 3, s, s]);
+      const half = r.y.length / 2;
+      y = mergeFlipped(r.y.subarray(0, half), r.y.subarray(half), this.skeleton, s);
+      sessionMs = r.sessionMs;
+    } else {
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+      y = r.y;
+      sessionMs = r.sessionMs;
+    }
     const k = this.info.jointNames.length;
-    const jointsPx = cropBoxes.map((box, i) => decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
-    return { jointsPx, sessionMs: r.sessionMs };
+    const jointsPx = cropBoxes.map((box, i) => decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
+    return { jointsPx, sessionMs };
   }
 
   /**
    * Cascade stages 2 … `stages` for one decoded image: every joint refined
    * from a crop around its current estimate, the K crops as one batch.
    */
-  async refine(image: DecodedImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+  async refine(image: RawImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
     const depth = this.checkStages(stages);
-    const k = jointsPx.length;
     let current = jointsPx;
     let sessionMs = 0;
     for (let st = 1; st < depth; st++) {
       const m = this.stageModels[st]!;
-      const s = m.metadata.inputSize;
-      const crops = cascadeCrops(current, this.skeleton, m.metadata.cascade.sigma!, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-      const r = await this.pool.run(m.onnxPath, jointCropsInput(image, crops, s, m.metadata.channels), [k, 3, s, s]);
-      sessionMs += r.sessionMs;
-      current = refineJoints(crops, r.y, k);
+      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels, flip: this.flip };
+      current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
+        const r = await this.pool.run(m.onnxPath, x, dims);
+        sessionMs += r.sessionMs;
+        return r.y;
+      });
     }
     return { jointsPx: current, sessionMs };
+  }
+
+  /**
+   * The cascade on a batch preprocessed for stage 1 (see model/estimator.ts):
+   * stage 1 as one batch, then each image's later stages on the pixels the
+   * batch already holds (decoded once). `depths[i]` stages for image i.
+   */
+  private async runCascade(batch: PreparedBatch, depths: readonly number[]): Promise<{ jointsPx: [number, number][][]; stage1Ms: number; stage1WallMs: number; refineMs: number[] }> {
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
+    const t0 = performance.now();
+    const stage1 = await this.predictFromCrops(batch.x, batch.cropBoxes);
+    const stage1WallMs = performance.now() - t0;
+    const refineMs = depths.map(() => 0);
+    const jointsPx = stage1.jointsPx;
+    for (let i = 0; i < jointsPx.length; i++) {
+      if (depths[i]! <= 1) continue;
+      const image = batch.images?.[i];
+      if (!image) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, image);
+      const r = await this.refine(image, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+      jointsPx[i] = r.jointsPx;
+      refineMs[i] = r.sessionMs;
+    }
+    return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
+  }
+
+  /**
+   * `[B, K, 2]` joints for a prepared batch after `stages` stages
+   * (PoseEstimator). With `find`, the batch holds whole-image crops and
+   * its pixels: the person finder's boxes give the stage-1 crops.
+   */
+  async estimateBatch(batch: PreparedBatch, stages: number, options: { find?: boolean } = {}): Promise<[number, number][][]> {
+    const depth = this.checkStages(stages);
+    const prepared = options.find ? await this.findAndCrop(batch) : batch;
+    return (await this.runCascade(prepared, batch.cropBoxes.map(() => depth))).jointsPx;
+  }
+
+  /**
+   * The person finder on whole-image crops (`batch.x`, `batch.cropBoxes` the
+   * whole images): `[B]` person boxes `x, y, w, h` in pixels.
+   */
+  async findPeople(x: Float32Array, wholeBoxes: readonly BoxXyxy[], sizes: readonly { width: number; height: number }[]): Promise<[number, number, number, number][]> {
+    if (!this.finder) throw new DeepPoseError('E_NO_FINDER', `${this.info.id}: has no person finder (its cascade.json names no "finder")`);
+    const s = this.finder.model.metadata.inputSize;
+    const b = wholeBoxes.length;
+    const r = await this.pool.run(this.finder.model.onnxPath, x, [b, 3, s, s]);
+    const k = this.info.jointNames.length;
+    return wholeBoxes.map((box, i) => {
+      const joints = decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s);
+      return boxFromJoints(joints, this.finder!.boxScale, sizes[i]!) ?? [0, 0, sizes[i]!.width, sizes[i]!.height];
+    });
+  }
+
+  /** A whole-image batch → the same images cropped around the found people. */
+  private async findAndCrop(batch: PreparedBatch): Promise<PreparedBatch> {
+    const images = batch.images;
+    if (!images) throw invalidArgument('batch.images', 'the decoded images, to crop around the found people', images);
+    const boxes = await this.findPeople(batch.x, batch.cropBoxes, images);
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
+    const s = this.info.inputSize;
+    const x = new Float32Array(images.length * 3 * s * s);
+    await Promise.all(images.map(async (img, i) => {
+      x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
+    }));
+    return { ...batch, x, cropBoxes };
   }
 
   /** The whole pipeline for a batch of images: decode, crop, stage 1 as one batch, refinement stages. */
@@ -199,47 +310,52 @@ export class PoseModel {
       const meta = await probeImage(r.image);
       return { encoded: r.image, width: meta.width, height: meta.height };
     }));
-    const boxes = requests.map((r, i) => personBox(r.bboxPx, probed[i]!));
-    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
+    const boxes = requests.map((r, i) => personBoxIn(r.bboxPx, probed[i]!));
+    const sources: BoxSourceKind[] = requests.map((r) => (r.bboxPx ? 'given' : this.finder && (r.box ?? 'auto') === 'auto' ? 'found' : 'whole'));
     const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
       ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
       : img)));
     const tDecode = performance.now();
+    // No box and a person finder: it runs on the whole images, its joints give the boxes.
+    const toFind = sources.flatMap((src, i) => (src === 'found' ? [i] : []));
+    if (toFind.length > 0) {
+      const fs = this.finder!.model.metadata.inputSize;
+      const wholes = toFind.map((i) => [0, 0, images[i]!.width, images[i]!.height] as BoxXyxy);
+      const xw = new Float32Array(toFind.length * 3 * fs * fs);
+      await Promise.all(toFind.map(async (i, j) => {
+        xw.set(await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }), j * 3 * fs * fs);
+      }));
+      const found = await this.findPeople(xw, wholes, toFind.map((i) => images[i]!));
+      toFind.forEach((i, j) => { boxes[i] = found[j]!; });
+    }
+    const tFind = performance.now();
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
     const x = new Float32Array(requests.length * 3 * s * s);
     await Promise.all(images.map(async (img, i) => {
       x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
     }));
     const tPre = performance.now();
-    const stage1 = await this.predictFromCrops(x, cropBoxes);
-    const tStage1 = performance.now();
-    const out: PosePrediction[] = [];
-    for (let i = 0; i < requests.length; i++) {
-      let joints = stage1.jointsPx[i]!;
-      let refineMs = 0;
-      if (depths[i]! > 1) {
-        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
-        joints = r.jointsPx;
-        refineMs = r.sessionMs;
-      }
-      out.push({
-        jointsPx: joints,
-        names: this.info.jointNames,
-        boxPx: boxes[i]!,
-        cropBoxXyxy: cropBoxes[i]!,
-        imageSize: { width: images[i]!.width, height: images[i]!.height },
-        stagesRun: depths[i]!,
-        timingsMs: {
-          decode: round(tDecode - t0),
-          preprocess: round(tPre - tDecode),
-          stage1: round(tStage1 - tPre),
-          stage1Session: round(stage1.sessionMs),
-          refine: round(refineMs),
-          total: round(performance.now() - t0),
-          batch: requests.length,
-        },
-      });
-    }
-    return out;
+    const r = await this.runCascade({ x, cropBoxes, images, indices: requests.map((_, i) => i) }, depths);
+    const tTotal = performance.now();
+    return requests.map((_, i) => ({
+      jointsPx: r.jointsPx[i]!,
+      names: this.info.jointNames,
+      boxPx: boxes[i]!,
+      cropBoxXyxy: cropBoxes[i]!,
+      imageSize: { width: images[i]!.width, height: images[i]!.height },
+      stagesRun: depths[i]!,
+      boxSource: sources[i]!,
+      timingsMs: {
+        decode: round(tDecode - t0),
+        find: round(tFind - tDecode),
+        preprocess: round(tPre - tFind),
+        stage1: round(r.stage1WallMs),
+        stage1Session: round(r.stage1Ms),
+        refine: round(r.refineMs[i]!),
+        total: round(tTotal - t0),
+        batch: requests.length,
+      },
+    }));
   }
 
   async close(): Promise<void> {
@@ -253,20 +369,10 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** The caller's box, checked against the image; default the whole image. */
-export function personBox(bboxPx: readonly number[] | undefined, img: { width: number; height: number }): [number, number, number, number] {
-  if (!bboxPx) return [0, 0, img.width, img.height];
-  const [x, y, w, h] = bboxPx as [number, number, number, number];
-  if (bboxPx.length !== 4 || ![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0) {
-    throw new BoxError(`bbox: expected x,y,w,h with w > 0 and h > 0, found ${JSON.stringify(bboxPx)}`);
-  }
-  if (x < 0 || y < 0 || x + w > img.width || y + h > img.height) {
-    throw new BoxError(`bbox: ${x},${y},${w},${h} reaches outside the ${img.width}×${img.height} image`);
-  }
-  return [x, y, w, h];
-}
-
 /** Loads a model (see PoseModel.load). */
 export function loadPoseModel(options: LoadOptions = {}): Promise<PoseModel> {
   return PoseModel.load(options);
 }
+
+/** The person box rule (data/bbox.ts), re-exported for the library API. */
+export { BoxError, personBoxIn as personBox } from '../data/bbox.js';

@@ -51,16 +51,16 @@ test('bbox and stages: once only (query or form), plain decimals only', async ()
   };
   const multi = (fields: [string, string][], q = '') => apiFetch(`${url}/v1/pose${q}`, { method: 'POST', body: form(fields) });
   await expectError(await multi([['bbox', '10,10,50,60'], ['bbox', '1,1,5,5']]), 400, 'E_INVALID_ARGUMENT',
-    'Expected one value (given in the query string or the form, once) for bbox but received "2 values"');
-  await expectError(await multi([['bbox', '10,10,50,60']], '?bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /for bbox but received "2 values"$/);
-  await expectError(await multi([['stages', '1'], ['stages', '2']]), 400, 'E_INVALID_ARGUMENT', /for stages but received "2 values"$/);
-  await expectError(await jpeg('?bbox=1,1,5,5&bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /for bbox but received "2 values"$/);
+    'bbox: expected one value (given in the query string or the form, once), found "2 values"');
+  await expectError(await multi([['bbox', '10,10,50,60']], '?bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /^bbox: expected one value .*, found "2 values"$/);
+  await expectError(await multi([['stages', '1'], ['stages', '2']]), 400, 'E_INVALID_ARGUMENT', /^stages: expected one value .*, found "2 values"$/);
+  await expectError(await jpeg('?bbox=1,1,5,5&bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /^bbox: expected one value .*, found "2 values"$/);
   for (const bad of ['0x10,10,50,60', '0b1,10,50,60', '+1,10,50,60', '01,10,50,60', '1e1,10,50,60', '10,10,50,60.', '1,2,3,4,5', 'Infinity,1,1,1', '-,1,1,1']) {
     await expectError(await jpeg(`?bbox=${encodeURIComponent(bad)}`), 400, 'E_BBOX', `bbox: expected x,y,w,h in pixels as plain decimals with w > 0 and h > 0, found ${JSON.stringify(bad)}`);
     await expectError(await multi([['bbox', bad]]), 400, 'E_BBOX', /as plain decimals/);
   }
   for (const bad of ['0x1', '0b1', '+1', '01', '1.0', '1e0', '3']) {
-    await expectError(await jpeg(`?stages=${encodeURIComponent(bad)}`), 400, 'E_INVALID_ARGUMENT', `Expected an integer from 1 to 2 in plain decimal for stages but received ${JSON.stringify(bad)}`);
+    await expectError(await jpeg(`?stages=${encodeURIComponent(bad)}`), 400, 'E_INVALID_ARGUMENT', `stages: expected an integer from 1 to 2 in plain decimal, found ${JSON.stringify(bad)}`);
   }
   // Plain decimals are fine, fractions and negative offsets included.
   const ok = await jpeg(`?bbox=${encodeURIComponent('0, 10.5, 50,60 ')}&stages=%201`);
@@ -109,5 +109,5 @@ test('?overlay=svg: one answer with the joints and the skeleton layer (the web p
   assert.match(j.overlaySvg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="320" height="427"/);
   assert.match(j.overlaySvg, /<rect x="10" y="20" width="100" height="200"/);
   assert.equal(j.joints.length, 14);
-  await expectError(await jpeg('?overlay=png'), 400, 'E_INVALID_ARGUMENT', 'Expected "svg" (the skeleton as an SVG layer in the JSON) for overlay but received "png"');
+  await expectError(await jpeg('?overlay=png'), 400, 'E_INVALID_ARGUMENT', 'overlay: expected "svg" (the skeleton as an SVG layer in the JSON), found "png"');
 });

@@ -36,7 +36,7 @@ test('a port already in use: exit 1, one line naming the port', async () => {
     assert.equal(r.stderr, `deeppose serve: port ${port} on 127.0.0.1 is already in use: stop the other server or choose another port with --port [E_PORT_IN_USE]\n`);
     const e = run(['serve'], { PORT: '0x10' });
     assert.equal(e.code, 1);
-    assert.equal(e.stderr, 'deeppose serve: Expected an integer from 0 to 65535 for PORT but received "0x10" [E_INVALID_ARGUMENT]\n');
+    assert.equal(e.stderr, 'deeppose serve: PORT: expected an integer from 0 to 65535, found "0x10" [E_INVALID_ARGUMENT]\n');
   } finally {
     blocker.close();
   }
