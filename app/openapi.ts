@@ -189,12 +189,13 @@ const DOCUMENT = {
       Box: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 },
       PoseResult: {
         type: 'object',
-        required: ['model', 'imageSize', 'boxPx', 'cropBoxXyxy', 'stages', 'joints', 'timingsMs'],
+        required: ['model', 'imageSize', 'boxPx', 'boxSource', 'cropBoxXyxy', 'stages', 'joints', 'timingsMs'],
         additionalProperties: false,
         properties: {
           model: { type: 'string', description: 'Model id: source name @ sha256 prefix (+ refinement stages).' },
           imageSize: { type: 'object', required: ['width', 'height'], additionalProperties: false, properties: { width: { type: 'integer', minimum: 1 }, height: { type: 'integer', minimum: 1 } } },
           boxPx: { $ref: '#/components/schemas/Box', description: 'The person box used, x, y, w, h in pixels.' },
+          boxSource: { type: 'string', enum: ['given', 'found', 'whole'], description: 'Where the box came from: the request, the model\'s person finder, or the whole image.' },
           cropBoxXyxy: { $ref: '#/components/schemas/Box', description: 'The stage-1 crop, x0, y0, x1, y1 in pixels.' },
           stages: { type: 'integer', minimum: 1, description: 'Cascade stages run.' },
           joints: {

@@ -9,7 +9,8 @@
  */
 import type { Request, Response } from 'express';
 import { invalidArgument } from '../core/errors.js';
-import { BoxError } from '../model/pose-model.js';
+import { parseDecimal } from '../core/decimal.js';
+import { parseBboxText } from '../data/bbox.js';
 import type { Budget } from './budget.js';
 import { BodyTooLargeError, EmptyBodyError, MultipartError, NotAcceptableError, UnsupportedMediaTypeError } from './errors.js';
 
@@ -177,23 +178,17 @@ function field(req: Request, fields: Map<string, string[]>, name: string): strin
   return v;
 }
 
-/** A plain decimal number: optional minus, no leading zeros, no sign `+`, no hex/binary/exponent. */
-const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
-
+/** `x,y,w,h` (plain decimals, data/bbox.ts) or undefined when absent. */
 export function parseBboxParam(v: string | undefined): [number, number, number, number] | undefined {
   if (v === undefined || v === '') return undefined;
-  const parts = v.split(',');
-  const nums = parts.map((s) => (DECIMAL.test(s.trim()) ? Number(s.trim()) : NaN));
-  if (nums.length !== 4 || nums.some((n) => !Number.isFinite(n)) || nums[2]! <= 0 || nums[3]! <= 0) {
-    throw new BoxError(`bbox: expected x,y,w,h in pixels as plain decimals with w > 0 and h > 0, found ${JSON.stringify(v.slice(0, 80))}`);
-  }
-  return nums as [number, number, number, number];
+  return parseBboxText(v, 'bbox');
 }
 
+/** A plain decimal integer from 1 to `max`, or undefined when absent. */
 export function parseStagesParam(v: string | undefined, max: number): number | undefined {
   if (v === undefined || v === '') return undefined;
-  const n = /^[1-9]\d*$/.test(v.trim()) ? Number(v.trim()) : NaN;
-  if (!(n >= 1 && n <= max)) throw invalidArgument('stages', `an integer from 1 to ${max} in plain decimal`, v.slice(0, 40));
+  const n = parseDecimal(v, { integer: true });
+  if (n === undefined || n < 1 || n > max) throw invalidArgument('stages', `an integer from 1 to ${max} (plain decimal)`, v.slice(0, 40));
   return n;
 }
 

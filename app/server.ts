@@ -19,6 +19,7 @@ import { probeImage, DEFAULT_MAX_PIXELS } from '../data/image.js';
 import { drawOverlay, skeletonSvg } from '../data/overlay.js';
 import type { PosePrediction, PoseRequest } from '../model/pose-model.js';
 import { personBox } from '../model/pose-model.js';
+import { poseJson } from '../model/pose-json.js';
 import { Batcher } from './batcher.js';
 import { Budget } from './budget.js';
 import { errorHandler, MethodNotAllowedError, NotFoundError, NotReadyError, ShuttingDownError, statusOf } from './errors.js';
@@ -175,15 +176,7 @@ export function createApp(options: AppOptions): PoseApp {
     return { model, prediction, image: r.image };
   };
 
-  const json = (model: ServedModel, p: PosePrediction) => ({
-    model: model.info.id,
-    imageSize: p.imageSize,
-    boxPx: p.boxPx,
-    cropBoxXyxy: p.cropBoxXyxy,
-    stages: p.stagesRun,
-    joints: p.names.map((name, i) => ({ name, x: round2(p.jointsPx[i]![0]), y: round2(p.jointsPx[i]![1]) })),
-    timingsMs: p.timingsMs,
-  });
+  const json = (model: ServedModel, p: PosePrediction) => poseJson(p, model.info.id);
 
   const sendOverlay = async (res: Response, model: ServedModel, image: Uint8Array, p: PosePrediction, format: 'png' | 'jpeg') => {
     const img = await drawOverlay(image, p.jointsPx, model.skeleton, { box: p.boxPx, format });
@@ -256,10 +249,6 @@ export function createApp(options: AppOptions): PoseApp {
     abortQueued: () => batcher?.abortQueued(new ShuttingDownError()),
     modelIdle: async () => batcher?.idle(),
   };
-}
-
-function round2(v: number): number {
-  return Math.round(v * 100) / 100;
 }
 
 /** `listen` failed: the port is taken or not ours to use. */

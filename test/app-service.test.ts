@@ -74,9 +74,9 @@ test('bad input gets JSON errors with the right status', async () => {
   await expectError(await post('/v1/pose', bomb, { 'Content-Type': 'image/png' }), 413, 'E_IMAGE_TOO_LARGE', /9000000 pixels exceeds the limit of 4000000/);
   const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).gif().toBuffer();
   await expectError(await post('/v1/pose', gif, { 'Content-Type': 'image/png' }), 415, 'E_IMAGE_FORMAT', /gif images are not supported/);
-  await expectError(await post('/v1/pose?bbox=1,2,3', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /^bbox: expected x,y,w,h in pixels as plain decimals with w > 0 and h > 0, found "1,2,3"$/);
+  await expectError(await post('/v1/pose?bbox=1,2,3', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /^bbox: expected x,y,w,h in pixels \(plain decimals\) with w > 0 and h > 0, found "1,2,3"$/);
   await expectError(await post('/v1/pose?bbox=300,400,100,100', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /outside the 320×427 image/);
-  await expectError(await post('/v1/pose?stages=7', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_INVALID_ARGUMENT', /^stages: expected an integer from 1 to 2 in plain decimal, found "7"$/);
+  await expectError(await post('/v1/pose?stages=7', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_INVALID_ARGUMENT', /^stages: expected an integer from 1 to 2 \(plain decimal\), found "7"$/);
   await expectError(await apiFetch(`${base.url}/v1/pose`), 405, 'E_METHOD_NOT_ALLOWED', /GET \/v1\/pose/);
   await expectError(await apiFetch(`${base.url}/no/such/route`), 404, 'E_NOT_FOUND', /no such route/);
 });

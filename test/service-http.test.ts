@@ -55,15 +55,15 @@ test('bbox and stages: once only (query or form), plain decimals only', async ()
   await expectError(await multi([['bbox', '10,10,50,60']], '?bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /^bbox: expected one value .*, found "2 values"$/);
   await expectError(await multi([['stages', '1'], ['stages', '2']]), 400, 'E_INVALID_ARGUMENT', /^stages: expected one value .*, found "2 values"$/);
   await expectError(await jpeg('?bbox=1,1,5,5&bbox=1,1,5,5'), 400, 'E_INVALID_ARGUMENT', /^bbox: expected one value .*, found "2 values"$/);
-  for (const bad of ['0x10,10,50,60', '0b1,10,50,60', '+1,10,50,60', '01,10,50,60', '1e1,10,50,60', '10,10,50,60.', '1,2,3,4,5', 'Infinity,1,1,1', '-,1,1,1']) {
-    await expectError(await jpeg(`?bbox=${encodeURIComponent(bad)}`), 400, 'E_BBOX', `bbox: expected x,y,w,h in pixels as plain decimals with w > 0 and h > 0, found ${JSON.stringify(bad)}`);
-    await expectError(await multi([['bbox', bad]]), 400, 'E_BBOX', /as plain decimals/);
+  for (const bad of ['0x10,10,50,60', '0b1,10,50,60', '+1,10,50,60', '01,10,50,60', '1_0,10,50,60', '10,10,50,60.', '1,2,3,4,5', 'Infinity,1,1,1', '-,1,1,1']) {
+    await expectError(await jpeg(`?bbox=${encodeURIComponent(bad)}`), 400, 'E_BBOX', `bbox: expected x,y,w,h in pixels (plain decimals) with w > 0 and h > 0, found ${JSON.stringify(bad)}`);
+    await expectError(await multi([['bbox', bad]]), 400, 'E_BBOX', /\(plain decimals\)/);
   }
-  for (const bad of ['0x1', '0b1', '+1', '01', '1.0', '1e0', '3']) {
-    await expectError(await jpeg(`?stages=${encodeURIComponent(bad)}`), 400, 'E_INVALID_ARGUMENT', `stages: expected an integer from 1 to 2 in plain decimal, found ${JSON.stringify(bad)}`);
+  for (const bad of ['0x1', '0b1', '+1', '01', '1.0', '1e0', ' 1', '3']) {
+    await expectError(await jpeg(`?stages=${encodeURIComponent(bad)}`), 400, 'E_INVALID_ARGUMENT', `stages: expected an integer from 1 to 2 (plain decimal), found ${JSON.stringify(bad)}`);
   }
   // Plain decimals are fine, fractions and negative offsets included.
-  const ok = await jpeg(`?bbox=${encodeURIComponent('0, 10.5, 50,60 ')}&stages=%201`);
+  const ok = await jpeg(`?bbox=${encodeURIComponent('0, 10.5, 50,60 ')}&stages=1`);
   assert.equal(ok.status, 200);
   assert.deepEqual(((await ok.json()) as { boxPx: number[] }).boxPx, [0, 10.5, 50, 60]);
   const okForm = await multi([['bbox', '10,10,50,60'], ['stages', '2']]);
