@@ -114,3 +114,14 @@ test('Budget: FIFO line, release wakes the next, a wait that is too long is refu
   assert.equal(b.inUse, 50);
   huge();
 });
+
+test('clients that leave while waiting for pixels give them back: the service still answers afterwards', async () => {
+  const model = fakeModel({ delayMs: 300 });
+  await withApp({ model, maxDecodePixels: 320 * 427, maxQueue: 50 }, async (url) => {
+    const gone = await Promise.all(Array.from({ length: 6 }, () => fetch(`${url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' }, signal: AbortSignal.timeout(100) }).then(() => 'answered', () => 'left')));
+    assert.ok(gone.filter((g) => g === 'left').length >= 4, JSON.stringify(gone));
+    await new Promise((r) => setTimeout(r, 2500)); // the waiting ones are granted in turn and find their client gone
+    const r = await apiFetch(`${url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' }, signal: AbortSignal.timeout(5000) });
+    assert.equal(r.status, 200);
+  });
+});
