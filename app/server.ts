@@ -163,14 +163,13 @@ export function createApp(options: AppOptions): PoseApp {
   const estimate = async (req: Request, res: Response): Promise<{ model: ServedModel; prediction: PosePrediction; image: Uint8Array }> => {
     const model = ready();
     const body = await readImageBody(req, res, maxBody, bytes);
-    res.once('close', body.release);
+    whenClosed(res, body.release);
     const r = await imageRequest(req, body, model.info.stages);
     // Header only: format, pixel limit and plausibility are checked before anything is decoded.
     const size = await probeImage(r.image, { maxPixels, name: 'image' });
     personBox(r.bboxPx, size); // refuses a box outside the image before queueing
-    const release = await pixels.take(size.width * size.height);
-    res.once('close', release);
-    if (res.destroyed) throw new DeepPoseError('E_ABORTED', 'the client went away');
+    whenClosed(res, await pixels.take(size.width * size.height));
+    if (res.destroyed || res.closed) throw new DeepPoseError('E_ABORTED', 'the client went away');
     const stages = r.stages ?? options.defaultStages;
     const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages } });
     return { model, prediction, image: r.image };
@@ -249,6 +248,12 @@ export function createApp(options: AppOptions): PoseApp {
     abortQueued: () => batcher?.abortQueued(new ShuttingDownError()),
     modelIdle: async () => batcher?.idle(),
   };
+}
+
+/** Runs `fn` once the response is closed (at once if it already is): budgets are given back even when the client left early. */
+function whenClosed(res: Response, fn: () => void): void {
+  if (res.closed) fn();
+  else res.once('close', fn);
 }
 
 /** `listen` failed: the port is taken or not ours to use. */
