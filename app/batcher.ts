@@ -3,9 +3,10 @@
  * when it finishes, everything waiting (up to `maxBatch`) runs as the next
  * batch, so under load one `predict` call serves many requests. A full queue
  * refuses at once (503 + Retry-After); a request that waits longer than its
- * timeout is answered 504 and dropped from the queue.
+ * timeout is answered 504 and dropped from the queue. Once closed (shutdown)
+ * it refuses new work, so the model is never used after `idle()` resolves.
  */
-import { HttpError } from './errors.js';
+import { BusyError, InferenceTimeoutError, ShuttingDownError } from './errors.js';
 
 export interface BatcherOptions<Req, Res> {
   /** Runs one batch; results in request order. A failure of one item is an Error in its slot. */
@@ -28,6 +29,7 @@ interface Pending<Req, Res> {
 export class Batcher<Req, Res> {
   private readonly queue: Pending<Req, Res>[] = [];
   private running = 0;
+  private closed = false;
   /** Sizes of recent batches (for /metrics). */
   readonly batchSizes: number[] = [];
 
@@ -42,8 +44,9 @@ export class Batcher<Req, Res> {
   }
 
   submit(req: Req): Promise<Res> {
+    if (this.closed) return Promise.reject(new ShuttingDownError());
     if (this.queue.length >= this.opts.maxQueue) {
-      return Promise.reject(new HttpError(503, 'E_QUEUE_FULL', `the inference queue is full (${this.opts.maxQueue} waiting); retry shortly`, { 'Retry-After': '1' }));
+      return Promise.reject(new BusyError('E_QUEUE_FULL', `the inference queue is full (${this.opts.maxQueue} waiting); retry shortly`));
     }
     return new Promise<Res>((resolve, reject) => {
       const p: Pending<Req, Res> = { req, resolve, reject, done: false, timer: undefined as unknown as NodeJS.Timeout };
@@ -52,7 +55,7 @@ export class Batcher<Req, Res> {
         p.done = true;
         const i = this.queue.indexOf(p);
         if (i >= 0) this.queue.splice(i, 1);
-        reject(new HttpError(504, 'E_TIMEOUT', `inference did not finish within ${this.opts.timeoutMs} ms`));
+        reject(new InferenceTimeoutError(this.opts.timeoutMs));
       }, this.opts.timeoutMs);
       this.queue.push(p);
       this.pump();
@@ -84,8 +87,23 @@ export class Batcher<Req, Res> {
     else p.resolve(r);
   }
 
+  /** Refuses new submissions from now on (503 E_SHUTTING_DOWN); queued and running ones go on. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Answers everything still queued with `err` (running batches go on). */
+  abortQueued(err: Error): void {
+    for (const p of this.queue.splice(0)) this.settle(p, err);
+  }
+
   /** Resolves once nothing is queued or running. */
   async drain(): Promise<void> {
     while (this.queue.length > 0 || this.running > 0) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Resolves once no batch is running (the model is not in use). */
+  async idle(): Promise<void> {
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -1,86 +1,208 @@
 /**
  * Getting the image and options out of a request: a raw `image/jpeg|png|webp`
  * body or a `multipart/form-data` field `image`, with `bbox` and `stages`
- * from the query string or form fields. Every refusal is an HttpError with
- * the right status.
+ * from the query string or form fields (each at most once, plain decimals),
+ * and the response type from `Accept`. The body is read with a hard limit
+ * (a declared or streamed body past it is refused with 413 at once, the
+ * connection closed) and its bytes are counted against the service's byte
+ * budget while it is held. Every refusal is a DeepPoseError subclass.
  */
-import type { NextFunction, Request, Response } from 'express';
-import express from 'express';
-import multer from 'multer';
-import { HttpError } from './errors.js';
+import type { Request, Response } from 'express';
+import { invalidArgument } from '../core/errors.js';
+import { parseDecimal } from '../core/decimal.js';
+import { parseBboxText } from '../data/bbox.js';
+import type { Budget } from './budget.js';
+import { BodyTooLargeError, EmptyBodyError, MultipartError, NotAcceptableError, UnsupportedMediaTypeError } from './errors.js';
 
 export const RAW_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/** What `POST /v1/pose` can answer, in order of preference. */
+export const POSE_TYPES = ['application/json', 'image/png', 'image/jpeg'] as const;
+/** What `POST /v1/pose/overlay` can answer. */
+export const OVERLAY_TYPES = ['image/png', 'image/jpeg'] as const;
 
 export interface ImageRequest {
   readonly image: Uint8Array;
   readonly bboxPx?: [number, number, number, number];
   readonly stages?: number;
-  readonly overlayFormat?: 'png' | 'jpeg';
 }
 
-/** Parses both body kinds, refusing others with 415, oversize bodies with 413. */
-export function imageBodyParser(maxBytes: number) {
-  const raw = express.raw({ type: [...RAW_IMAGE_TYPES], limit: maxBytes });
-  const multipart = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 1, fields: 16, fieldSize: 4096, parts: 20 } }).single('image');
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const length = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(length) && length > maxBytes) {
-      next(new HttpError(413, 'E_BODY_TOO_LARGE', `request body of ${length} bytes exceeds the limit of ${maxBytes} bytes`));
-      return;
+/** A body read into memory, and the release of its bytes from the budget. */
+export interface ReadBody {
+  readonly bytes: Buffer;
+  readonly contentType: string;
+  readonly release: () => void;
+}
+
+/** Requests whose connection closes after the response (their body is not read further). */
+const closing = new WeakSet<Request>();
+
+/** Asks the client to close once this response is sent (the request body was not read to its end). */
+export function closeAfterResponse(req: Request, res: Response): void {
+  closing.add(req);
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  req.unpipe();
+  res.once('finish', () => {
+    // Half-close once the response is out; the rest of the body is not read.
+    req.socket.end();
+    setTimeout(() => req.socket.destroy(), 2000).unref();
+  });
+}
+
+/**
+ * Reads the rest of the body and drops it (nothing is held), so that a
+ * refusal reaches a client still sending; past `maxBytes` it stops reading
+ * and the connection closes after the response.
+ */
+export async function discardBody(req: Request, res: Response, maxBytes: number): Promise<void> {
+  if (req.complete || closing.has(req) || req.readableEnded) return;
+  const complete = await new Promise<boolean>((resolve) => {
+    let n = 0;
+    const done = (ok: boolean) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onFail);
+      req.off('aborted', onFail);
+      resolve(ok);
+    };
+    const onData = (c: Buffer) => {
+      n += c.length;
+      if (n > maxBytes) {
+        req.pause();
+        done(false);
+      }
+    };
+    const onEnd = () => done(true);
+    const onFail = () => done(false);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onFail);
+    req.once('aborted', onFail);
+  });
+  if (!complete) closeAfterResponse(req, res);
+}
+
+/**
+ * Reads the request body: 415 for other Content-Types, 413 as soon as the
+ * declared length or the streamed bytes pass `maxBytes` (the rest is not
+ * read; the connection closes), 503 when the byte budget cannot hold it (the
+ * declared length, or `maxBytes` when chunked; that body is read and dropped).
+ */
+export async function readImageBody(req: Request, res: Response, maxBytes: number, budget: Budget): Promise<ReadBody> {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!(RAW_IMAGE_TYPES as readonly string[]).includes(contentType) && contentType !== 'multipart/form-data') {
+    await discardBody(req, res, maxBytes);
+    throw new UnsupportedMediaTypeError(`Content-Type ${contentType ? JSON.stringify(contentType.slice(0, 80)) : '(none)'} is not supported: send image/jpeg, image/png, image/webp, or multipart/form-data with an "image" field`);
+  }
+  const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+  if (declared !== undefined && declared > maxBytes) {
+    closeAfterResponse(req, res);
+    throw new BodyTooLargeError(`request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+  let release: () => void;
+  try {
+    release = budget.tryTake(declared ?? maxBytes);
+  } catch (err) {
+    // Refused without holding it: the body is read and dropped, so the client sees the 503.
+    await discardBody(req, res, maxBytes);
+    throw err;
+  }
+  try {
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      const done = (err?: Error) => {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        req.off('error', onError);
+        req.off('aborted', onAborted);
+        if (err) reject(err);
+        else resolve(Buffer.concat(chunks, n));
+      };
+      const onData = (c: Buffer) => {
+        n += c.length;
+        if (n > maxBytes) {
+          req.pause();
+          closeAfterResponse(req, res);
+          done(new BodyTooLargeError(`request body exceeds the limit of ${maxBytes} bytes (cut off at ${n} bytes)`));
+          return;
+        }
+        chunks.push(c);
+      };
+      const onEnd = () => done();
+      const onError = (e: Error) => done(e);
+      const onAborted = () => done(new Error('request aborted'));
+      req.on('data', onData);
+      req.once('end', onEnd);
+      req.once('error', onError);
+      req.once('aborted', onAborted);
+    });
+    return { bytes, contentType, release };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The image and its fields from a body: raw image bytes, or the multipart field "image". */
+async function imageAndFields(body: ReadBody, req: Request): Promise<{ image: Uint8Array; fields: Map<string, string[]> }> {
+  const fields = new Map<string, string[]>();
+  if (body.contentType !== 'multipart/form-data') return { image: body.bytes, fields };
+  let form: FormData;
+  try {
+    form = await new Response(body.bytes, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
+  } catch (err) {
+    throw new MultipartError(`malformed multipart body (${(err as Error).message}): send the image in the field "image"`);
+  }
+  let image: Uint8Array | undefined;
+  for (const [name, value] of form) {
+    if (typeof value === 'string') {
+      fields.set(name, [...(fields.get(name) ?? []), value]);
+    } else if (name === 'image' && image === undefined) {
+      image = new Uint8Array(await value.arrayBuffer());
+    } else {
+      throw new MultipartError(`unexpected file field ${JSON.stringify(name.slice(0, 40))}: send one image in the field "image"`);
     }
-    if ((RAW_IMAGE_TYPES as readonly string[]).includes(type)) raw(req, res, next);
-    else if (type === 'multipart/form-data') multipart(req, res, (err?: unknown) => next(err && !(err instanceof HttpError) ? multerError(err, maxBytes) : err));
-    else next(new HttpError(415, 'E_UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type ? JSON.stringify(type) : '(none)'} is not supported: send image/jpeg, image/png, image/webp, or multipart/form-data with an "image" field`));
-  };
+  }
+  if (!image) throw new EmptyBodyError('no image: send the image as the body or as the multipart field "image"');
+  return { image, fields };
 }
 
-function multerError(err: unknown, maxBytes: number): HttpError {
-  const e = err as { code?: string; message?: string; field?: string };
-  if (e.code === 'LIMIT_FILE_SIZE') return new HttpError(413, 'E_BODY_TOO_LARGE', `image exceeds the limit of ${maxBytes} bytes`);
-  if (e.code === 'LIMIT_UNEXPECTED_FILE') return new HttpError(400, 'E_MULTIPART', `unexpected file field ${JSON.stringify(e.field)}: send the image in the field "image"`);
-  return new HttpError(400, 'E_MULTIPART', `malformed multipart body (${e.message ?? String(err)})`);
-}
-
-function field(req: Request, name: string): string | undefined {
+/** One value of `name` from the query string or the form; given more than once (anywhere) is refused. */
+function field(req: Request, fields: Map<string, string[]>, name: string): string | undefined {
   const q = req.query[name];
-  if (typeof q === 'string') return q;
-  if (Array.isArray(q)) throw new HttpError(400, 'E_INVALID_ARGUMENT', `${name}: given more than once`);
-  const b = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof b === 'string' ? b : undefined;
+  const values = [...(q === undefined ? [] : Array.isArray(q) ? q : [q]), ...(fields.get(name) ?? [])];
+  if (values.length > 1) throw invalidArgument(name, 'one value (given in the query string or the form, once)', `${values.length} values`);
+  const v = values[0];
+  if (v !== undefined && typeof v !== 'string') throw invalidArgument(name, 'a plain value', v);
+  return v;
 }
 
+/** `x,y,w,h` (plain decimals, data/bbox.ts) or undefined when absent. */
 export function parseBboxParam(v: string | undefined): [number, number, number, number] | undefined {
   if (v === undefined || v === '') return undefined;
-  const parts = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
-  if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n)) || parts[2]! <= 0 || parts[3]! <= 0) {
-    throw new HttpError(400, 'E_BBOX', `bbox: expected x,y,w,h in pixels with w > 0 and h > 0, found ${JSON.stringify(v.slice(0, 80))}`);
-  }
-  return parts as [number, number, number, number];
+  return parseBboxText(v, 'bbox');
 }
 
+/** A plain decimal integer from 1 to `max`, or undefined when absent. */
 export function parseStagesParam(v: string | undefined, max: number): number | undefined {
   if (v === undefined || v === '') return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || n < 1 || n > max) {
-    throw new HttpError(400, 'E_INVALID_ARGUMENT', `stages: expected an integer from 1 to ${max}, found ${JSON.stringify(v.slice(0, 40))}`);
-  }
+  const n = parseDecimal(v, { integer: true });
+  if (n === undefined || n < 1 || n > max) throw invalidArgument('stages', `an integer from 1 to ${max} (plain decimal)`, v.slice(0, 40));
   return n;
 }
 
-/** The image and options of a parsed request. */
-export function imageRequest(req: Request, maxStages: number): ImageRequest {
-  const file = (req as Request & { file?: { buffer: Buffer } }).file;
-  const body = file ? file.buffer : Buffer.isBuffer(req.body) ? req.body : undefined;
-  if (!body || body.length === 0) {
-    throw new HttpError(400, 'E_EMPTY_BODY', file === undefined && !Buffer.isBuffer(req.body) ? 'no image: send the image as the body or as the multipart field "image"' : 'the image is empty (0 bytes)');
-  }
-  const accept = String(req.headers.accept ?? '');
-  const overlayFormat = /image\/jpeg/.test(accept) ? 'jpeg' : /image\/png/.test(accept) ? 'png' : undefined;
-  return {
-    image: new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-    bboxPx: parseBboxParam(field(req, 'bbox')),
-    stages: parseStagesParam(field(req, 'stages'), maxStages),
-    overlayFormat,
-  };
+/** The response type for `Accept` among `produces` (first on a tie); 406 when none is acceptable. */
+export function negotiate<T extends string>(req: Request, produces: readonly T[]): T {
+  const t = req.accepts([...produces]);
+  if (!t) throw new NotAcceptableError(String(req.headers.accept ?? ''), produces);
+  return t as T;
+}
+
+/** The image and options of a read body. */
+export async function imageRequest(req: Request, body: ReadBody, maxStages: number): Promise<ImageRequest> {
+  if (body.bytes.length === 0) throw new EmptyBodyError('no image: send the image as the body or as the multipart field "image"');
+  const { image, fields } = await imageAndFields(body, req);
+  if (image.length === 0) throw new EmptyBodyError('the image is empty (0 bytes)');
+  return { image, bboxPx: parseBboxParam(field(req, fields, 'bbox')), stages: parseStagesParam(field(req, fields, 'stages'), maxStages) };
 }

@@ -3,7 +3,10 @@
  * child process on loopback, autocannon firing real LSPET JPEGs at
  * POST /v1/pose with 1, 4 and 16 connections; requests/s, p50/p99 latency,
  * errors, and the service's RSS before and after. Also the same load with
- * micro-batching off (--batch 1), to measure what batching buys.
+ * micro-batching off (--batch 1), to measure what batching buys. Then the
+ * memory attacks of issue 16 (bench/service-attacks.ts) against a service
+ * with default settings, with its peak RSS. `BENCH_SERVICE=attacks` runs
+ * only those (`node dist/bench/service.js` or `npm run bench -- service`).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -11,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { REPO, SHARED, hasShared, writeResult } from './common.js';
+import { FULL_ATTACKS, runAttacks } from './service-attacks.js';
 
 const CLI = path.join(REPO, 'dist', 'tools', 'cli.js');
 
@@ -19,8 +23,8 @@ function rssMiB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
 }
 
-async function startService(extra: string[]): Promise<{ url: string; pid: number; readyLine: string; stop: () => Promise<number | null> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--queue', '256', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+async function startService(extra: string[], defaults = false): Promise<{ url: string; pid: number; readyLine: string; stop: () => Promise<number | null> }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...(defaults ? [] : ['--queue', '256']), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
@@ -29,7 +33,7 @@ async function startService(extra: string[]): Promise<{ url: string; pid: number
     if (Date.now() - t0 > 60_000 || child.exitCode !== null) throw new Error(`service did not start:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /localhost:(\d+)/.exec(log)![1];
+  const port = /listening on http:\/\/[^\s]+:(\d+)/.exec(log)![1];
   const readyLine = /model .* ready \([^)]*\)/.exec(log)?.[0] ?? '';
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, readyLine, stop: async () => (child.kill('SIGTERM'), exited) };
 }
@@ -63,7 +67,23 @@ async function load(url: string, connections: number, bodies: Buffer[], seconds:
   };
 }
 
+/** The memory attacks against a service with default settings (loopback). */
+async function attacks(): Promise<Record<string, unknown>> {
+  const s = await startService([], true);
+  try {
+    process.stderr.write('bench service: memory attacks (issue 16 item 2), default settings…\n');
+    return { service: s.readyLine, ...(await runAttacks(s.url, s.pid, path.join(REPO, 'test', 'fixtures', 'service-bombs'), FULL_ATTACKS)), targetPeakRssMiB: 1024 };
+  } finally {
+    await s.stop();
+  }
+}
+
 export async function benchService(): Promise<Record<string, unknown>> {
+  if (process.env.BENCH_SERVICE === 'attacks') {
+    const result = { description: 'memory attacks of issue 16 item 2 against `deeppose serve` with default settings (loopback); run by `npm run build && BENCH_SERVICE=attacks node dist/bench/service.js`', attacks: await attacks() };
+    await writeResult('service-attacks', result);
+    return result;
+  }
   const bodies = images();
   const seconds = Number(process.env.BENCH_SECONDS ?? 10);
   // BENCH_SERVE_ARGS: extra `deeppose serve` options for every run (e.g. "--workers 2"), to compare configurations.
@@ -91,7 +111,9 @@ export async function benchService(): Promise<Record<string, unknown>> {
     const l = r.levels as { requestsPerSecond: number }[];
     return +(l[2]!.requestsPerSecond / l[0]!.requestsPerSecond).toFixed(2);
   };
+  const memoryAttacks = await attacks();
   const result = {
+    memoryAttacks,
     description: `autocannon on loopback, POST /v1/pose with ${bodies.length} LSPET JPEGs (${hasShared() ? 'shared dataset' : 'vendored fixtures'}), ${seconds} s per level; the embedded default model (see each run's service line for stages, workers and threads)`,
     runs,
     throughputRatioC16OverC1: Object.fromEntries(runs.map((r) => [r.mode as string, ratio(r)])),

@@ -7,6 +7,7 @@
 import sharp from 'sharp';
 import { DeepPoseError } from '../core/errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
+import { minimumEncodedBytes } from './image-plausible.js';
 import type { RawImage } from './transforms/square-crop.js';
 
 /** A decoded image: interleaved RGB, 8 bits per channel, EXIF orientation applied. */
@@ -77,6 +78,8 @@ async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ forma
   if (width * height > max) {
     throw new ImageTooLargeError(`${name}: ${width}×${height} = ${width * height} pixels exceeds the limit of ${max} pixels`);
   }
+  const floor = minimumEncodedBytes(bytes, format);
+  if (bytes.byteLength < floor) throw new ImageDecodeError(`${name}: truncated or corrupt: ${bytes.byteLength} bytes cannot hold a ${width}×${height} ${format.toUpperCase()} (an intact one has at least ${floor} bytes)`);
   return { format, width, height, header };
 }
 

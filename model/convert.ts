@@ -42,6 +42,8 @@ export interface ConvertOptions {
   readonly bnStatistics?: 'running' | 'batch';
   /** The file's SHA-256 when the caller already has it (e.g. a cache keyed by it): not computed again. */
   readonly sha256?: string;
+  /** convertCheckpointToFile: replace an existing output (default true); false fails with E_OUTPUT_EXISTS. */
+  readonly overwrite?: boolean;
 }
 
 export interface ConversionResult {
@@ -175,6 +177,6 @@ export async function convertCheckpoint(file: string, options: ConvertOptions = 
 /** Converts and writes the model atomically; nothing is left behind on failure. */
 export async function convertCheckpointToFile(file: string, out: string, options: ConvertOptions = {}): Promise<ConversionResult> {
   const result = await convertCheckpoint(file, options);
-  await writeFileAtomic(out, result.chunks);
+  await writeFileAtomic(out, result.chunks, { overwrite: options.overwrite ?? true });
   return result;
 }

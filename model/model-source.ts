@@ -3,15 +3,22 @@
  * (converted through the toolkit on first use and cached by content hash), a
  * cascade description (`cascade.json`, or a directory holding one), or the
  * embedded default. Every path ends in ONNX files with our metadata.
+ *
+ * A cache entry is `<checkpoint sha256>-<options>.onnx` with the sha256 of
+ * its bytes recorded at conversion beside it (`….onnx.sha256`, in
+ * `sha256sum` format). Every use verifies the bytes against it; a corrupt,
+ * truncated or unrecorded entry is rebuilt from the checkpoint with one
+ * warning line naming its path.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { cleanStaleTemps, writeFileAtomic } from '../core/write-atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeepPoseError } from '../core/errors.js';
 import { sha256File } from './checkpoint/read.js';
-import { CONVERTER_ID, convertCheckpointToFile } from './convert.js';
+import { CONVERTER_ID, convertCheckpoint } from './convert.js';
 import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';
 import { createHash } from 'node:crypto';
 
@@ -63,17 +70,57 @@ async function loadOnnx(file: string): Promise<StageModel> {
   return { onnxPath: file, metadata: parseModelMetadata(readMetadataProps(bytes), file), source: file };
 }
 
-/** Converts a legacy checkpoint once; later calls find it in the cache by the file's sha256. */
+/** The digest file of a cache entry. */
+export function digestPathFor(cached: string): string {
+  return `${cached}.sha256`;
+}
+
+/** Why the cache entry at `cached` cannot be used, or its metadata when it can. */
+async function verifyCached(cached: string): Promise<{ ok: true; model: StageModel } | { ok: false; why: string }> {
+  let recorded: string;
+  try {
+    recorded = (await readFile(digestPathFor(cached), 'utf8')).split(/\s/)[0]!;
+  } catch {
+    return { ok: false, why: 'no digest was recorded for it' };
+  }
+  const bytes = await readFile(cached);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== recorded) return { ok: false, why: `sha256 ${actual.slice(0, 12)}… of its ${bytes.length} bytes differs from ${recorded.slice(0, 12)}… recorded at conversion` };
+  try {
+    return { ok: true, model: { onnxPath: cached, metadata: parseModelMetadata(readMetadataProps(bytes), cached), source: cached } };
+  } catch (err) {
+    return { ok: false, why: `its metadata is unreadable (${(err as Error).message})` };
+  }
+}
+
+/**
+ * Converts a legacy checkpoint once; later calls find it in the cache by the
+ * file's sha256, verified against the digest recorded at conversion.
+ */
 async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: number }, log?: (line: string) => void): Promise<StageModel> {
   const sha = await sha256File(file);
   const optionsKey = createHash('sha256').update(JSON.stringify({ CONVERTER_ID, cascade })).digest('hex').slice(0, 12);
   const dir = cacheDir();
   mkdirSync(dir, { recursive: true });
+  await cleanStaleTemps(dir);
   const cached = path.join(dir, `${sha}-${optionsKey}.onnx`);
-  if (!existsSync(cached)) {
-    log?.(`converting ${file} (first use; cached as ${cached})`);
-    await convertCheckpointToFile(file, cached, { cascade });
+  const rebuilding = existsSync(cached);
+  if (rebuilding) {
+    const v = await verifyCached(cached);
+    if (v.ok) return { ...v.model, source: file };
+    (log ?? ((l: string) => process.stderr.write(`deeppose: ${l}\n`)))(`warning: cached model ${cached} failed verification (${v.why}); rebuilding it from ${file}`);
   }
+  const t0 = performance.now();
+  const result = await convertCheckpoint(file, { cascade, sha256: sha });
+  // The digest is recorded before the model is in place: a reader never finds a model without one.
+  const digest = createHash('sha256');
+  for (const c of result.chunks) digest.update(c);
+  const hex = digest.digest('hex');
+  await writeFileAtomic(digestPathFor(cached), `${hex}  ${path.basename(cached)}\n`);
+  const written = await writeFileAtomic(cached, result.chunks);
+  if (written.sha256 !== hex) throw new ModelSourceError(`${cached}: the bytes written (sha256 ${written.sha256}) differ from those converted (${hex})`);
+  // Said once the file has proved to be a checkpoint (a text file fails above without a word about converting).
+  if (!rebuilding) log?.(`converted ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s (first use; cached as ${cached})`);
   const m = await loadOnnx(cached);
   return { ...m, source: file };
 }

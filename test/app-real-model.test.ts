@@ -6,6 +6,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { CLI, FIXTURES, scratch } from './helpers/paths.js';
 import { startServeProcess } from './helpers/serve-process.js';
+import { apiFetch } from './helpers/openapi-check.js';
 
 const tmp = scratch();
 after(tmp.cleanup);
@@ -14,16 +15,16 @@ const JPEG = readFileSync(path.join(FIXTURES, 'legacy-preprocessing', 'images', 
 test('serves the embedded default model and shuts down gracefully on SIGTERM, finishing in-flight requests', async () => {
   const s = await startServeProcess([], { DEEPPOSE_CACHE_DIR: tmp.dir });
   try {
-    const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { models: { id: string; skeleton: string; stages: number }[] };
+    const models = (await (await apiFetch(`${s.url}/v1/models`)).json()) as { models: { id: string; skeleton: string; stages: number }[] };
     assert.match(models.models[0]!.id, /^epoch-48\.model@3ec3dbeaa992/);
     assert.equal(models.models[0]!.skeleton, 'lsp14');
-    const r = await fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } });
+    const r = await apiFetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } });
     assert.equal(r.status, 200);
     const j = (await r.json()) as { joints: { name: string; x: number; y: number }[]; imageSize: { width: number; height: number } };
     assert.equal(j.joints.length, 14);
     for (const p of j.joints) assert.ok(Number.isFinite(p.x) && Number.isFinite(p.y));
     // In flight while SIGTERM arrives: still answered.
-    const inflight = Promise.all(Array.from({ length: 6 }, () => fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
+    const inflight = Promise.all(Array.from({ length: 6 }, () => apiFetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
     // SIGTERM once the service has received all six (answered + in flight = 1 earlier + 6).
     const received = async () => {
       const text = await (await fetch(`${s.url}/metrics`)).text();

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { createApp } from '../app/server.js';
 import { FIXTURES } from './helpers/paths.js';
 import { fakeModel } from './helpers/fake-model.js';
+import { apiFetch } from './helpers/openapi-check.js';
 
 const JPEG = readFileSync(path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00003.jpg'));
 
@@ -27,7 +28,7 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => base.server.close(() => r())));
 
-const post = (p: string, body: Buffer | string | FormData | undefined, headers: Record<string, string> = {}) => fetch(`${base.url}${p}`, { method: 'POST', body, headers });
+const post = (p: string, body: Buffer | string | FormData | undefined, headers: Record<string, string> = {}) => apiFetch(`${base.url}${p}`, { method: 'POST', body, headers });
 
 async function expectError(r: Response, status: number, code: string, message: RegExp): Promise<void> {
   assert.equal(r.status, status);
@@ -73,11 +74,11 @@ test('bad input gets JSON errors with the right status', async () => {
   await expectError(await post('/v1/pose', bomb, { 'Content-Type': 'image/png' }), 413, 'E_IMAGE_TOO_LARGE', /9000000 pixels exceeds the limit of 4000000/);
   const gif = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).gif().toBuffer();
   await expectError(await post('/v1/pose', gif, { 'Content-Type': 'image/png' }), 415, 'E_IMAGE_FORMAT', /gif images are not supported/);
-  await expectError(await post('/v1/pose?bbox=1,2,3', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /expected x,y,w,h/);
+  await expectError(await post('/v1/pose?bbox=1,2,3', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /^bbox: expected x,y,w,h in pixels \(plain decimals\) with w > 0 and h > 0, found "1,2,3"$/);
   await expectError(await post('/v1/pose?bbox=300,400,100,100', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_BBOX', /outside the 320×427 image/);
-  await expectError(await post('/v1/pose?stages=7', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_INVALID_ARGUMENT', /stages: expected an integer from 1 to 2/);
-  await expectError(await fetch(`${base.url}/v1/pose`), 405, 'E_METHOD_NOT_ALLOWED', /GET \/v1\/pose/);
-  await expectError(await fetch(`${base.url}/no/such/route`), 404, 'E_NOT_FOUND', /no such route/);
+  await expectError(await post('/v1/pose?stages=7', JPEG, { 'Content-Type': 'image/jpeg' }), 400, 'E_INVALID_ARGUMENT', /^stages: expected an integer from 1 to 2 \(plain decimal\), found "7"$/);
+  await expectError(await apiFetch(`${base.url}/v1/pose`), 405, 'E_METHOD_NOT_ALLOWED', /GET \/v1\/pose/);
+  await expectError(await apiFetch(`${base.url}/no/such/route`), 404, 'E_NOT_FOUND', /no such route/);
 });
 
 test('hundreds of malformed bodies never take the service down', async () => {
@@ -103,14 +104,14 @@ test('hundreds of malformed bodies never take the service down', async () => {
   assert.ok((statuses.get(400) ?? 0) > 50);
   const ok = await post('/v1/pose', JPEG, { 'Content-Type': 'image/jpeg' });
   assert.equal(ok.status, 200);
-  assert.equal((await fetch(`${base.url}/healthz`)).status, 200);
+  assert.equal((await apiFetch(`${base.url}/healthz`)).status, 200);
 });
 
 test('concurrent requests are micro-batched; a full queue answers 503 with Retry-After; slow inference 504', async () => {
   const slow = fakeModel({ delayMs: 150 });
   const s = await listen(createApp({ model: slow, maxQueue: 4, maxBatch: 16, log: () => undefined }).app);
   try {
-    const rs = await Promise.all(Array.from({ length: 10 }, () => fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
+    const rs = await Promise.all(Array.from({ length: 10 }, () => apiFetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })));
     const codes = rs.map((r) => r.status);
     assert.ok(codes.includes(200));
     const refused = rs.filter((r) => r.status === 503);
@@ -123,7 +124,7 @@ test('concurrent requests are micro-batched; a full queue answers 503 with Retry
   }
   const stuck = await listen(createApp({ model: fakeModel({ never: true }), timeoutMs: 200, log: () => undefined }).app);
   try {
-    await expectError(await fetch(`${stuck.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } }), 504, 'E_TIMEOUT', /within 200 ms/);
+    await expectError(await apiFetch(`${stuck.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } }), 504, 'E_TIMEOUT', /within 200 ms/);
   } finally {
     stuck.server.closeAllConnections();
     await new Promise<void>((r) => stuck.server.close(() => r()));
@@ -134,19 +135,19 @@ test('readiness, models, metrics and the web page', async () => {
   let loaded: ReturnType<typeof fakeModel> | undefined;
   const s = await listen(createApp({ model: () => loaded, log: () => undefined }).app);
   try {
-    assert.equal((await fetch(`${s.url}/readyz`)).status, 503);
-    await expectError(await fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } }), 503, 'E_NOT_READY', /still loading/);
+    assert.equal((await apiFetch(`${s.url}/readyz`)).status, 503);
+    await expectError(await apiFetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } }), 503, 'E_NOT_READY', /still loading/);
     loaded = fakeModel();
-    assert.deepEqual(await (await fetch(`${s.url}/readyz`)).json(), { ready: true, model: 'fake@000000000000' });
-    const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { models: { id: string; jointNames: string[] }[] };
+    assert.deepEqual(await (await apiFetch(`${s.url}/readyz`)).json(), { ready: true, model: 'fake@000000000000' });
+    const models = (await (await apiFetch(`${s.url}/v1/models`)).json()) as { models: { id: string; jointNames: string[] }[] };
     assert.equal(models.models[0]!.jointNames.length, 14);
-    await fetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } });
-    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    await apiFetch(`${s.url}/v1/pose`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } });
+    const metrics = await (await apiFetch(`${s.url}/metrics`)).text();
     assert.match(metrics, /deeppose_http_requests_total\{route="\/v1\/pose",method="POST",status="200"\} 1/);
     assert.match(metrics, /deeppose_http_request_duration_ms_bucket\{route="\/v1\/pose",le="\+Inf"\} 2/);
     assert.match(metrics, /deeppose_queue_depth 0/);
     assert.match(metrics, /deeppose_inference_duration_ms_count 1/);
-    const page = await fetch(`${s.url}/`);
+    const page = await apiFetch(`${s.url}/`);
     assert.match(await page.text(), /Choose or drop a photo/);
   } finally {
     await new Promise<void>((r) => s.server.close(() => r()));
@@ -156,7 +157,7 @@ test('readiness, models, metrics and the web page', async () => {
 test('--stages: the depth a request runs when it names none; a request can still ask for more', async () => {
   const s = await listen(createApp({ model: fakeModel(), defaultStages: 1, log: () => undefined }).app);
   try {
-    const ask = async (q: string) => ((await (await fetch(`${s.url}/v1/pose${q}`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })).json()) as { stages: number }).stages;
+    const ask = async (q: string) => ((await (await apiFetch(`${s.url}/v1/pose${q}`, { method: 'POST', body: JPEG, headers: { 'Content-Type': 'image/jpeg' } })).json()) as { stages: number }).stages;
     assert.equal(await ask(''), 1);
     assert.equal(await ask('?stages=2'), 2);
   } finally {

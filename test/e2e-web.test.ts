@@ -38,14 +38,28 @@ test('upload a photo, drag a box, see the overlay and the joint table', { skip: 
     await page.mouse.move(frame.x + frame.width * 0.6, frame.y + frame.height * 0.55, { steps: 5 });
     await page.mouse.up();
     assert.match(await page.locator('#box-text').textContent() ?? '', /^box \d+, \d+, \d+, \d+$/);
+    const posts: string[] = [];
+    page.on('request', (r) => { if (r.method() === 'POST') posts.push(new URL(r.url()).pathname + new URL(r.url()).search); });
     await page.click('#estimate');
+    // Busy while the request runs: the button disabled, the indicator shown.
+    assert.equal(await page.locator('#estimate').isDisabled(), true);
+    assert.equal(await page.locator('#busy').isVisible(), true);
     await page.waitForFunction("document.getElementById('overlay').naturalWidth > 0", undefined, { timeout: 30_000 });
+    assert.deepEqual(posts, ['/v1/pose?overlay=svg'], 'one inference per click');
+    assert.equal(await page.locator('#busy').isHidden(), true);
     const size = await page.evaluate("[document.getElementById('overlay').naturalWidth, document.getElementById('overlay').naturalHeight]");
     assert.deepEqual(size, [320, 427]);
     assert.equal(await page.locator('#joints tbody tr').count(), 14);
     assert.equal(await page.locator('#joints tbody tr').first().locator('td').first().textContent(), 'rightAnkle');
     assert.match(await page.locator('#timing').textContent() ?? '', /Box used \d+, \d+, \d+, \d+/);
     assert.equal(await page.locator('#error').isHidden(), true);
+    // The overlay fits the available width.
+    const [shown, panel] = await page.evaluate("[document.getElementById('overlay').getBoundingClientRect().width, document.getElementById('result-panel').clientWidth]") as [number, number];
+    assert.ok(shown <= panel, `overlay ${shown} px wide in a ${panel} px panel`);
+    // A new photo clears the previous result.
+    await page.setInputFiles('#file', path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00004.jpg'));
+    assert.equal(await page.locator('#result-panel').isHidden(), true);
+    assert.equal(await page.locator('#joints tbody tr').count(), 0);
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
@@ -53,5 +67,5 @@ test('upload a photo, drag a box, see the overlay and the joint table', { skip: 
     s.child.kill('SIGINT');
   }
   assert.equal(await s.exited, 0);
-  assert.match(s.log(), /SIGINT: finishing in-flight requests and shutting down[\s\S]*stopped/);
+  assert.match(s.log(), /SIGINT: finishing in-flight requests \(at most 5000 ms\) and shutting down[\s\S]*stopped/);
 });

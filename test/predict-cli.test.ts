@@ -47,7 +47,7 @@ test('unreadable images get one line each and a non-zero exit; the others still 
   writeFileSync(path.join(tmp.dir, 'cut.jpg'), readFileSync(path.join(IMAGES, 'im00003.jpg')).subarray(0, 3000));
   const r = await cli('predict', path.join(IMAGES, 'im00003.jpg'), 'broken.jpg', 'cut.jpg', 'missing.jpg');
   assert.equal(r.code, 1);
-  const errs = r.stderr.trim().split('\n').filter((l) => !/converting/.test(l));
+  const errs = r.stderr.trim().split('\n').filter((l) => !/converted/.test(l));
   assert.equal(errs.filter((l) => /broken\.jpg: image: not a readable image/.test(l)).length, 1);
   assert.equal(errs.filter((l) => /cut\.jpg: image: corrupt or truncated image/.test(l)).length, 1);
   assert.equal(errs.filter((l) => /missing\.jpg: .*no such file or directory/.test(l)).length, 1);

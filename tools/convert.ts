@@ -50,7 +50,7 @@ export function registerConvert(program: Command): void {
       const r = await convertCheckpointToFile(file, opts.output, {
         arch: opts.arch, prefix: opts.prefix, joints: opts.joints, skeleton: opts.skeleton, inputSize: opts.inputSize,
         channels: opts.channels, nonfinite: opts.nonfinite, unusedWeights: opts.allowUnusedWeights ? 'allow' : 'refuse',
-        bnStatistics: opts.bnStatistics,
+        bnStatistics: opts.bnStatistics, overwrite: Boolean(opts.force),
         cascade: opts.stage > 1 ? { stage: opts.stage, sigma: opts.sigma } : { stage: 1 },
       });
       const m = r.metadata;

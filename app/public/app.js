@@ -1,7 +1,7 @@
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { file: null, box: null, drag: null, sides: {} };
+  const state = { file: null, box: null, drag: null, sides: {}, busy: false };
 
   const showError = (msg) => { $('error').textContent = msg; $('error').hidden = !msg; };
 
@@ -12,15 +12,28 @@
     m.jointNames.forEach((n) => { state.sides[n] = n.startsWith('left') ? 'left' : n.startsWith('right') ? 'right' : 'center'; });
   }).catch(() => { $('model-line').textContent = 'The model is still loading; reload in a moment.'; });
 
+  /** Forgets the previous result (a new photo was chosen). */
+  function clearResult() {
+    $('result-panel').hidden = true;
+    const old = $('overlay').src;
+    $('overlay').removeAttribute('src');
+    if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
+    $('joints').querySelector('tbody').replaceChildren();
+    $('timing').textContent = '';
+  }
+
   function setFile(file) {
     if (!file) return;
     if (!/^image\/(jpeg|png|webp)$/.test(file.type)) { showError(`${file.name}: choose a JPEG, PNG or WebP image`); return; }
     showError('');
+    clearResult();
     state.file = file;
     state.box = null;
     $('box').hidden = true;
     $('box-text').textContent = '';
+    const old = $('photo').src;
     $('photo').src = URL.createObjectURL(file);
+    if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
     $('stage').hidden = false;
   }
 
@@ -57,26 +70,49 @@
     return [x, y, Math.max(1, Math.min(Math.round(b.w * sx), img.naturalWidth - x)), Math.max(1, Math.min(Math.round(b.h * sy), img.naturalHeight - y))];
   }
 
-  async function post(path) {
+  /** One inference: the joints and the skeleton as an SVG layer, in one JSON answer. */
+  async function estimate() {
     const form = new FormData();
     form.append('image', state.file, state.file.name);
     if (state.box) form.append('bbox', imageBox().join(','));
     form.append('stages', $('stages').value || '1');
-    const r = await fetch(path, { method: 'POST', body: form });
+    const r = await fetch('/v1/pose?overlay=svg', { method: 'POST', body: form, headers: { Accept: 'application/json' } });
     if (!r.ok) {
       const j = await r.json().catch(() => ({ error: { message: `HTTP ${r.status}` } }));
       throw new Error(j.error ? j.error.message : `HTTP ${r.status}`);
     }
-    return r;
+    return r.json();
+  }
+
+  const loadImage = (src) => new Promise((resolve, reject) => { const i = new Image(); i.onload = () => resolve(i); i.onerror = () => reject(new Error('could not draw the overlay')); i.src = src; });
+
+  /** The photo with the skeleton layer drawn over it, at the photo's own size (CSS scales it to the page). */
+  async function composite(photo, svg, width, height) {
+    const canvas = document.createElement('canvas');
+    canvas.width = width; canvas.height = height;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(photo, 0, 0, width, height);
+    ctx.drawImage(await loadImage(`data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`), 0, 0, width, height);
+    return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  }
+
+  function setBusy(busy) {
+    state.busy = busy;
+    $('estimate').disabled = busy;
+    $('busy').hidden = !busy;
+    $('input-panel').setAttribute('aria-busy', String(busy));
   }
 
   $('estimate').addEventListener('click', async () => {
-    if (!state.file) return;
-    $('estimate').disabled = true;
+    if (!state.file || state.busy) return;
+    const file = state.file;
+    setBusy(true);
     showError('');
     try {
-      const [pose, overlay] = await Promise.all([post('/v1/pose').then((r) => r.json()), post('/v1/pose/overlay').then((r) => r.blob())]);
-      $('overlay').src = URL.createObjectURL(overlay);
+      const pose = await estimate();
+      if (file !== state.file) return; // another photo was chosen meanwhile
+      const blob = await composite($('photo'), pose.overlaySvg, pose.imageSize.width, pose.imageSize.height);
+      $('overlay').src = URL.createObjectURL(blob);
       const tbody = $('joints').querySelector('tbody');
       tbody.replaceChildren(...pose.joints.map((j) => {
         const tr = document.createElement('tr');
@@ -88,7 +124,7 @@
     } catch (err) {
       showError(err.message);
     } finally {
-      $('estimate').disabled = false;
+      setBusy(false);
     }
   });
 })();

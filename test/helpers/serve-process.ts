@@ -9,8 +9,9 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>;
 }
 
-export async function startServeProcess(args: string[], env: Record<string, string>): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `options.host: false` leaves the address to the command's default ($HOST or 127.0.0.1). */
+export async function startServeProcess(args: string[], env: Record<string, string>, options: { host?: boolean } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(options.host === false ? [] : ['--host', '127.0.0.1']), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
@@ -20,6 +21,6 @@ export async function startServeProcess(args: string[], env: Record<string, stri
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not become ready:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const port = /listening on http:\/\/localhost:(\d+)/.exec(log)![1];
+  const port = /listening on http:\/\/[^\s]+:(\d+)/.exec(log)![1];
   return { child, url: `http://127.0.0.1:${port}`, log: () => log, exited };
 }
