@@ -53,7 +53,8 @@ const poseErrors = {
 };
 
 const imageParams = [
-  { name: 'bbox', in: 'query', required: false, description: 'Person box x,y,w,h in pixels (plain decimals); default the whole image.', schema: { $ref: '#/components/schemas/BboxParam' } },
+  { name: 'bbox', in: 'query', required: false, description: 'Person box x,y,w,h in pixels (plain decimals); it always wins. Without it, the model\'s person finder finds the box when the model has one (see box), else the whole image is the box.', schema: { $ref: '#/components/schemas/BboxParam' } },
+  { name: 'box', in: 'query', required: false, description: 'Without bbox: auto (default; the person finder when the model has one) or whole (the whole image).', schema: { type: 'string', enum: ['auto', 'whole'] } },
   { name: 'stages', in: 'query', required: false, description: 'Cascade stages to run (1 = stage 1 alone); default the server\'s --stages or all.', schema: { $ref: '#/components/schemas/StagesParam' } },
 ];
 

@@ -7,6 +7,7 @@
  * connection closed) and its bytes are counted against the service's byte
  * budget while it is held. Every refusal is a DeepPoseError subclass.
  */
+import type { BoxMode } from '../model/pose-model.js';
 import type { Request, Response } from 'express';
 import { invalidArgument } from '../core/errors.js';
 import { parseDecimal } from '../core/decimal.js';
@@ -24,6 +25,8 @@ export const OVERLAY_TYPES = ['image/png', 'image/jpeg'] as const;
 export interface ImageRequest {
   readonly image: Uint8Array;
   readonly bboxPx?: [number, number, number, number];
+  /** Without a bbox: find the person (`auto`) or take the whole image. */
+  readonly box?: BoxMode;
   readonly stages?: number;
 }
 
@@ -204,5 +207,12 @@ export async function imageRequest(req: Request, body: ReadBody, maxStages: numb
   if (body.bytes.length === 0) throw new EmptyBodyError('no image: send the image as the body or as the multipart field "image"');
   const { image, fields } = await imageAndFields(body, req);
   if (image.length === 0) throw new EmptyBodyError('the image is empty (0 bytes)');
-  return { image, bboxPx: parseBboxParam(field(req, fields, 'bbox')), stages: parseStagesParam(field(req, fields, 'stages'), maxStages) };
+  return { image, bboxPx: parseBboxParam(field(req, fields, 'bbox')), box: parseBoxParam(field(req, fields, 'box')), stages: parseStagesParam(field(req, fields, 'stages'), maxStages) };
+}
+
+/** `box=auto` (the person finder, when the model has one) or `box=whole`; undefined when absent. */
+export function parseBoxParam(v: string | undefined): BoxMode | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v !== 'auto' && v !== 'whole') throw invalidArgument('box', 'auto or whole', v.slice(0, 40));
+  return v;
 }

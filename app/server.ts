@@ -171,7 +171,7 @@ export function createApp(options: AppOptions): PoseApp {
     whenClosed(res, await pixels.take(size.width * size.height));
     if (res.destroyed || res.closed) throw new DeepPoseError('E_ABORTED', 'the client went away');
     const stages = r.stages ?? options.defaultStages;
-    const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, stages } });
+    const prediction = await batcherFor(model).submit({ request: { image: { encoded: r.image, width: size.width, height: size.height }, bboxPx: r.bboxPx, ...(r.box ? { box: r.box } : {}), stages } });
     return { model, prediction, image: r.image };
   };
 

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { SERVICE_DEFAULTS, startService } from '../app/server.js';
 import { loadPoseModel } from '../model/pose-model.js';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
 import { parseInt10 } from './options.js';
 import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
@@ -55,7 +56,7 @@ export function registerServe(program: Command): void {
     .option('--max-buffered-mb <n>', 'MB of request bodies held at once (503 beyond)', parseInt10('--max-buffered-mb', 1, 100_000), SERVICE_DEFAULTS.maxBufferedBytes / 1024 / 1024)
     .option('--queue <n>', 'requests waiting for inference before 503', parseInt10('--queue', 1, 100000), SERVICE_DEFAULTS.maxQueue)
     .option('--batch <n>', 'most requests per batched inference', parseInt10('--batch', 1, 256), SERVICE_DEFAULTS.maxBatch)
-    .option('--stages <n>', 'cascade stages a request runs when it does not say (default: all; 1 = stage 1 alone, several times faster)', parseInt10('--stages', 1, 100))
+    .option('--stages <n>', 'cascade stages a request runs when it does not say (default: all; 1 = stage 1 alone, several times faster)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--timeout-ms <n>', 'per-request inference deadline', parseInt10('--timeout-ms', 100, 3_600_000), SERVICE_DEFAULTS.timeoutMs)
     .option('--drain-ms <n>', 'on SIGTERM/SIGINT, longest wait for in-flight requests before their connections are closed', parseInt10('--drain-ms', 0, 600_000), SERVICE_DEFAULTS.drainMs)
     .action(action(async (opts: ServeOptions) => {
