@@ -1,0 +1,75 @@
+/**
+ * The person-finder hooks: a cascade.json naming a finder (here the default
+ * stage 1 itself, run on the whole image) makes a request without a box
+ * use the finder's joint box; a given box and `box: 'whole'` still win;
+ * `eval --box-from found` runs the same path; a malformed finder entry is refused.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { boxFromJoints } from '../data/bbox.js';
+import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
+import { ModelSourceError } from '../model/model-source.js';
+import { CLI, FIXTURES, ROOT, scratch } from './helpers/paths.js';
+
+const run = promisify(execFile);
+const tmp = scratch();
+const IMAGE = path.join(FIXTURES, 'lspet', 'images', 'im00008.jpg');
+const DEFAULT = path.join(ROOT, 'model', 'default');
+const cascade = (finder: unknown) => {
+  const dir = path.join(tmp.dir, `c${Math.random().toString(36).slice(2, 8)}`);
+  const doc = JSON.parse(readFileSync(path.join(DEFAULT, 'cascade.json'), 'utf8')) as { stages: { file: string }[] };
+  doc.stages.forEach((s) => { s.file = path.join(DEFAULT, s.file); });
+  writeFileSync(`${dir}.json`, JSON.stringify({ ...doc, finder }));
+  return `${dir}.json`;
+};
+
+let withFinder: PoseModel;
+let plain: PoseModel;
+before(async () => {
+  process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
+  withFinder = await loadPoseModel({ model: cascade({ file: path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model'), boxScale: 1.3 }) });
+  plain = await loadPoseModel();
+});
+after(async () => {
+  await withFinder?.close();
+  await plain?.close();
+  tmp.cleanup();
+});
+
+test('no box: the finder\'s joints × boxScale give the person box; a given box and box "whole" still win', async () => {
+  const bytes = new Uint8Array(readFileSync(IMAGE));
+  assert.equal(withFinder.info.personFinder, true);
+  assert.equal(plain.info.personFinder, false);
+  // What the finder (stage 1 on the whole image) sees, through the model without a finder.
+  const [whole] = await plain.predict([{ image: bytes, stages: 1 }]);
+  assert.equal(whole!.boxSource, 'whole');
+  const expected = boxFromJoints(whole!.jointsPx, 1.3, whole!.imageSize)!;
+  const [found] = await withFinder.predict([{ image: bytes }]);
+  assert.equal(found!.boxSource, 'found');
+  found!.boxPx.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `box[${i}] ${v} vs ${expected[i]}`));
+  assert.notDeepEqual(found!.boxPx, [0, 0, whole!.imageSize.width, whole!.imageSize.height]);
+  const [given] = await withFinder.predict([{ image: bytes, bboxPx: [20, 10, 120, 160] }]);
+  assert.equal(given!.boxSource, 'given');
+  assert.deepEqual(given!.boxPx, [20, 10, 120, 160]);
+  const [asked] = await withFinder.predict([{ image: bytes, box: 'whole' }]);
+  assert.equal(asked!.boxSource, 'whole');
+  assert.deepEqual(asked!.boxPx, [0, 0, whole!.imageSize.width, whole!.imageSize.height]);
+});
+
+test('eval --box-from found runs the finder; without a finder it is refused', async () => {
+  const env = { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
+  const args = ['eval', '--dataset', path.join(FIXTURES, 'lspet'), '--split', 'legacy-test', '--limit', '4', '--stages', '1', '--threads', '0', '--box-from', 'found'];
+  const ok = await run(process.execPath, [CLI, ...args, '--model', cascade({ file: path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model') }), '--out', path.join(tmp.dir, 'found')], { env });
+  assert.match(ok.stdout, /strict PCP \d+\.\d%/);
+  const refused = await run(process.execPath, [CLI, ...args, '--out', path.join(tmp.dir, 'nofinder')], { env }).catch((e: { code: number; stderr: string }) => e);
+  assert.equal((refused as { code: number }).code, 1);
+  assert.match((refused as { stderr: string }).stderr, /boxFrom: expected visible, split or whole: this model has no person finder, found "found" \[E_INVALID_ARGUMENT\]/);
+});
+
+test('a malformed finder entry is refused with the file and what was expected', async () => {
+  await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', rounds: 0 }) }), (e) => e instanceof ModelSourceError && /"finder": \{"file": …, "boxScale" and "roundScale": numbers from 0 to 10, "rounds": an integer from 1 to 5\}, found \{"file":"x.model","rounds":0\}/.test(e.message));
+});
