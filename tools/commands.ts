@@ -8,6 +8,7 @@ import { registerPredict } from './predict.js';
 import { registerServe } from './serve.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
+import { registerQuantize } from './quantize.js';
 
 export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerInspect,
@@ -18,4 +19,5 @@ export const COMMANDS: readonly ((program: Command) => void)[] = [
   registerServe,
   registerEval,
   registerTrain,
+  registerQuantize,
 ];

@@ -42,6 +42,8 @@ export interface ModelMetadata {
   /** Cascade position: stage 1 regresses from the person crop; stage ≥ 2 refines from joint crops of side sigma × torso diameter. */
   readonly cascade: { readonly stage: number; readonly sigma?: number };
   readonly converter: string;
+  /** Set on int8 models written by `deeppose quantize` (model/quantize/metadata.ts): format, calibration set, source model hash. */
+  readonly quantization?: Readonly<Record<string, unknown>>;
 }
 
 export class ModelMetadataError extends DeepPoseError {
