@@ -10,6 +10,7 @@ import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
+import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
@@ -82,6 +83,8 @@ function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
     out[`${p}channels`] = m.channels;
     out[`${p}nonFiniteReplaced`] = String(m.nonFinite.replaced);
     if (m.cascade.sigma !== undefined) out[`${p}sigma`] = String(m.cascade.sigma);
+    const q = quantizationOf(m);
+    if (q) out[`${p}quantization`] = describeQuantization(q);
   });
   return out;
 }
