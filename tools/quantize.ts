@@ -41,7 +41,7 @@ interface QuantizeCliOptions {
 export function parseFloatLayers(v: string): string[] {
   if (v === 'none' || v === '') return [];
   const names = v.split(',').map((s) => s.trim());
-  if (names.some((n) => !/^[\w/]+$/.test(n))) throw invalidArgument('float-layers', 'comma-separated layer names such as fc8 (or none)', v);
+  if (names.some((n) => !/^[\w/]+$/.test(n))) throw invalidArgument('--float-layers', 'comma-separated layer names such as fc8 (or none)', v);
   return names;
 }
 
@@ -72,7 +72,7 @@ export function registerQuantize(program: Command): void {
       const log = (l: string) => process.stderr.write(`deeppose quantize: ${l}\n`);
       let stages = await resolveStageModels(opts.model, log);
       if (opts.stages !== undefined) {
-        if (opts.stages > stages.length) throw invalidArgument('stages', `at most ${stages.length} (the model's cascade depth)`, opts.stages);
+        if (opts.stages > stages.length) throw invalidArgument('--stages', `at most ${stages.length} (the model's cascade depth)`, opts.stages);
         stages = stages.slice(0, opts.stages);
       }
       const already = stages.find((s) => quantizationOf(s.metadata));

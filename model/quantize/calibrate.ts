@@ -19,7 +19,7 @@ export function parseMethod(v: string): CalibrationMethod {
   if (v === 'minmax') return { kind: 'minmax' };
   const m = /^percentile(?::(\d+(?:\.\d+)?))?$/.exec(v);
   const p = m ? Number(m[1] ?? 99.99) : Number.NaN;
-  if (!m || !(p > 90 && p < 100)) throw invalidArgument('calibration', 'minmax, percentile or percentile:P with 90 < P < 100', v);
+  if (!m || !(p > 90 && p < 100)) throw invalidArgument('--calibration', 'minmax, percentile or percentile:P with 90 < P < 100', v);
   return { kind: 'percentile', percentile: p };
 }
 

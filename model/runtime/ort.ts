@@ -16,6 +16,8 @@ export class InferenceError extends DeepPoseError {
 export interface OrtOptions {
   /** Intra-op threads of this session (default 1). Keep workers × threads ≤ cores. */
   readonly threads?: number;
+  /** Diagnostics: where onnxruntime writes the model after its graph optimisations (fused ops such as QLinearConv). */
+  readonly optimizedModelPath?: string;
 }
 
 /** A float32 tensor: data and dims. */
@@ -36,6 +38,7 @@ export class OrtModel {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       extra: { session: { intra_op: { allow_spinning: '0' } } },
+      ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     };
     try {
       const session = typeof model === 'string'
