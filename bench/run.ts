@@ -10,6 +10,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   data: async () => (await import('./data.js')).benchData,
   service: async () => (await import('./service.js')).benchService,
   train: async () => (await import('./train.js')).benchTrain,
+  quantize: async () => (await import('./quantize.js')).benchQuantize,
+  startup: async () => (await import('./startup.js')).benchStartup,
 };
 
 const wanted = process.argv.slice(2);

@@ -65,6 +65,12 @@ export class InferencePool {
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
   }
 
+  /** Resolves once every worker has started (onnxruntime loaded), without opening a session. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('inference pool is closed');
+    await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ ping: true })));
+  }
+
   /** Tasks waiting for a worker. */
   get queueSize(): number {
     return this.pool.queueSize;
