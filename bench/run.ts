@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.js')).benchTrain,
   quantize: async () => (await import('./quantize.js')).benchQuantize,
   startup: async () => (await import('./startup.js')).benchStartup,
+  eval: async () => (await import('./eval.js')).benchEval,
 };
 
 const wanted = process.argv.slice(2);

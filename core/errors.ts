@@ -26,12 +26,21 @@ export class InvalidArgumentError extends DeepPoseError {
   }
 }
 
+/** A command line that does not parse: unknown option, missing option argument, unknown command. */
+export class UsageError extends DeepPoseError {
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}
+
 /**
  * The one helper for bad-argument messages (in the manner of sharp's
- * `invalidParameterError`): `Expected <expected> for <name> but received <actual>`.
+ * `invalidParameterError`), used by the library API, the CLI's option
+ * parsers and the HTTP parameters alike: `<name>: expected <expected>, found <actual>`
+ * (`--stages: expected an integer from 1 to 10, found "x"`).
  */
 export function invalidArgument(name: string, expected: string, actual: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`Expected ${expected} for ${name} but received ${describeValue(actual)}`);
+  return new InvalidArgumentError(`${name}: expected ${expected}, found ${describeValue(actual)}`);
 }
 
 /** Short human description of any value for error messages. */
@@ -39,7 +48,7 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'undefined';
   if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (Array.isArray(value)) return `array of length ${value.length}`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of ${value.byteLength} bytes`;
   return typeof value;

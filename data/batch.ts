@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { SampleLoadError } from './dataset-errors.js';
-import { decodeImage, DEFAULT_MAX_PIXELS, probeImage } from './image.js';
+import { decodeImage, DEFAULT_MAX_PIXELS, probeImage, type DecodedImage } from './image.js';
 import { createRng } from '../core/random.js';
 import { SKELETONS, type SkeletonId } from './skeletons.js';
 import { augmentSampleInto, drawAugmentParams, LEGACY_AUGMENT, type AugmentOptions } from './transforms/augment.js';
@@ -36,6 +36,12 @@ export interface BatchConfig {
    */
   readonly boxFrom: 'visible' | 'split';
   readonly onError: 'fail' | 'skip';
+  /**
+   * Evaluation: also hand back each decoded image (`BatchData.images`), so
+   * the later cascade stages crop from the same pixels instead of reading
+   * and decoding the file again.
+   */
+  readonly keepPixels?: boolean;
 }
 
 export const DEFAULT_BATCH_CONFIG: Omit<BatchConfig, 'mode' | 'skeleton'> = {
@@ -93,6 +99,8 @@ export interface BatchData {
   readonly indices: Int32Array;
   readonly names: string[];
   readonly skipped: SkippedSample[];
+  /** `[B]` the decoded images (interleaved RGB, EXIF applied), when `keepPixels`. */
+  readonly images?: DecodedImage[];
 }
 
 /** A failure description that survives the trip from a worker (class restored by the caller). */
@@ -133,10 +141,15 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   const bytes = await readImageBytes(ref);
   const opts = { name: ref.imagePath, maxPixels: config.maxPixels };
   // Evaluation reads the header here and decodes inside preprocessCrop (the
-  // inference path); training decodes here for the augmentation warp.
-  const img = config.mode === 'eval'
+  // inference path), unless the pixels travel with the batch; training
+  // decodes here for the augmentation warp.
+  const img = config.mode === 'eval' && !config.keepPixels
     ? { encoded: bytes, ...(await imageStep(ref, () => probeImage(bytes, opts))) }
     : await imageStep(ref, () => decodeImage(bytes, opts));
+  if (out.images && 'data' in img) {
+    // A copy the worker can transfer (sharp's own buffer may not be detachable).
+    out.images[b] = { data: new Uint8Array(img.data), width: img.width, height: img.height, channels: 3 };
+  }
   const joints: [number, number][] = [];
   const visible: boolean[] = [];
   const boxMask: boolean[] = [];
@@ -182,8 +195,9 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   out.names[b] = ref.image;
 }
 
-function allocate(n: number, K: number, S: number): BatchData {
+function allocate(n: number, K: number, S: number, keepPixels = false): BatchData {
   return {
+    ...(keepPixels ? { images: new Array<DecodedImage>(n) } : {}),
     size: n,
     x: new Float32Array(n * 3 * S * S),
     jointsNorm: new Float32Array(n * K * 2),
@@ -200,7 +214,7 @@ function allocate(n: number, K: number, S: number): BatchData {
 /** The rows of a batch marked in `keep` (a copy; only after skips). */
 function compact(d: BatchData, keep: Uint8Array, K: number, S: number): BatchData {
   const n = keep.reduce((a, v) => a + v, 0);
-  const o = allocate(n, K, S);
+  const o = allocate(n, K, S, Boolean(d.images));
   const X = 3 * S * S;
   let r = 0;
   for (let i = 0; i < keep.length; i++) {
@@ -213,6 +227,7 @@ function compact(d: BatchData, keep: Uint8Array, K: number, S: number): BatchDat
     o.imageSizes.set(d.imageSizes.subarray(i * 2, (i + 1) * 2), r * 2);
     o.indices[r] = d.indices[i]!;
     o.names[r] = d.names[i]!;
+    if (d.images) o.images![r] = d.images[i]!;
     r++;
   }
   o.skipped.push(...d.skipped);
@@ -227,7 +242,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchData | BatchFail
   const { config, samples } = task;
   const K = SKELETONS[config.skeleton].joints.length;
   const S = config.size;
-  const out = allocate(samples.length, K, S);
+  const out = allocate(samples.length, K, S, Boolean(config.keepPixels && config.mode === 'eval'));
   // Each sample is built into row i; with `inFlight` > 1 several images are
   // in flight at once (decode of one overlapping the JS work of another).
   const ok = new Uint8Array(samples.length);
@@ -259,5 +274,6 @@ export async function buildBatch(task: BatchTask): Promise<BatchData | BatchFail
 
 /** The transfer list of a batch: every typed array's buffer. */
 export function batchBuffers(d: BatchData): ArrayBuffer[] {
-  return [d.x, d.jointsNorm, d.visible, d.cropBoxes, d.jointsPx, d.imageSizes, d.indices].map((a) => a.buffer as ArrayBuffer);
+  const arrays: ArrayBufferView[] = [d.x, d.jointsNorm, d.visible, d.cropBoxes, d.jointsPx, d.imageSizes, d.indices, ...(d.images ?? []).map((im) => im.data)];
+  return arrays.map((a) => a.buffer as ArrayBuffer);
 }

@@ -52,6 +52,8 @@ export interface IteratorOptions {
   readonly onError?: 'fail' | 'skip';
   /** Images each thread decodes concurrently (default 1). */
   readonly inFlight?: number;
+  /** Evaluation: hand back each decoded image with the batch (`images`), for the later cascade stages. */
+  readonly keepPixels?: boolean;
 }
 
 /** One batch: `BatchData` plus its place in the stream. */
@@ -115,6 +117,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
       ...(options.maxPixels !== undefined ? { maxPixels: options.maxPixels } : {}),
       ...(options.boxFrom !== undefined ? { boxFrom: options.boxFrom } : {}),
       ...(options.onError !== undefined ? { onError: options.onError } : {}),
+      ...(options.keepPixels ? { keepPixels: true } : {}),
     };
     createRng(this.config.seed); // validates the seed
     this.samples = dataset.samples.map(toRef);

@@ -8,8 +8,12 @@
  * i-th joint's output.
  */
 import type { Skeleton } from '../data/skeletons.js';
+import type { BoxXyxy } from '../data/transforms/legacy.js';
 import { gcnInPlace } from '../data/transforms/legacy.js';
 import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
+
+/** The deepest cascade any command or request may ask for (the CLI's and HTTP's `stages` ceiling). */
+export const MAX_CASCADE_STAGES = 10;
 
 /** A square crop: centre and side in image pixels. */
 export interface JointCrop {
@@ -66,4 +70,24 @@ export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], si
     gcnInPlace(x.subarray(i * plane, (i + 1) * plane), size);
   });
   return x;
+}
+
+/** Runs one stage network on `[K, 3, S, S]` crops; returns its raw output `[K, 2K]`. */
+export type StageRunner = (x: Float32Array, dims: [number, number, number, number]) => Promise<Float32Array>;
+
+/**
+ * One refinement stage on one image: K crops around `jointsPx`, one batch
+ * through `run`, every joint moved by its own output. The torso fallback is
+ * half the stage-1 crop's longer side. Inference (PoseModel) and training's
+ * validation both call this.
+ */
+export async function refineStage(
+  image: RawImage, jointsPx: readonly (readonly [number, number])[], cropBox: BoxXyxy, skeleton: Skeleton,
+  stage: { readonly sigma: number; readonly inputSize: number; readonly channels: 'bgr' | 'rgb' }, run: StageRunner,
+): Promise<[number, number][]> {
+  const k = jointsPx.length;
+  const s = stage.inputSize;
+  const crops = cascadeCrops(jointsPx, skeleton, stage.sigma, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
+  const y = await run(jointCropsInput(image, crops, s, stage.channels), [k, 3, s, s]);
+  return refineJoints(crops, y, k);
 }

@@ -7,8 +7,11 @@
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
-import { SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
-import { cascadeCrops, jointCropsInput, refineJoints } from './cascade.js';
+import { personBoxIn } from '../data/bbox.js';
+import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
+import { refineStage } from './cascade.js';
+import type { PoseEstimator, PreparedBatch } from './estimator.js';
+import type { RawImage } from '../data/transforms/square-crop.js';
 import { resolveStageModels, type StageModel } from './model-source.js';
 import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
@@ -55,17 +58,26 @@ export interface PosePrediction {
   readonly timingsMs: Record<string, number>;
 }
 
-export class BoxError extends DeepPoseError {
-  constructor(message: string) {
-    super('E_BBOX', message);
-  }
-}
-
 export interface LoadOptions extends PoolOptions {
   /** Model specs (see model-source.ts); empty or absent: the embedded default. */
   readonly model?: string | readonly string[];
   /** Progress lines (first-use conversion). */
   readonly log?: (line: string) => void;
+}
+
+/**
+ * The skeleton a model's joints follow: the one its metadata names, else the
+ * only skeleton with its joint count; refused when neither says.
+ */
+function skeletonOf(named: string | null | undefined, joints: number, source: string): Skeleton {
+  if (named !== undefined && named !== null) {
+    if (!isSkeletonId(named)) throw new DeepPoseError('E_SKELETON', `${source}: names skeleton ${JSON.stringify(named)}, expected one of ${Object.keys(SKELETONS).join(', ')}`);
+    if (SKELETONS[named].joints.length !== joints) throw new DeepPoseError('E_SKELETON', `${source}: skeleton ${named} has ${SKELETONS[named].joints.length} joints, the model regresses ${joints}`);
+    return SKELETONS[named];
+  }
+  const byCount = skeletonForJointCount(joints);
+  if (!byCount) throw new DeepPoseError('E_SKELETON', `${source}: the model regresses ${joints} joints and names no skeleton; no known skeleton has ${joints} joints (convert it with --skeleton)`);
+  return byCount;
 }
 
 function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
@@ -89,15 +101,15 @@ function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
   return out;
 }
 
-export class PoseModel {
+export class PoseModel implements PoseEstimator {
   readonly info: PoseModelInfo;
   readonly skeleton: Skeleton;
   private closed = false;
 
   private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
     const m = stageModels[0]!.metadata;
-    const skeletonId = (m.skeleton ?? 'lsp14') as SkeletonId;
-    this.skeleton = SKELETONS[skeletonId];
+    this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
+    const skeletonId = this.skeleton.id;
     this.info = {
       id: `${m.source.name}@${m.source.sha256.slice(0, 12)}${stageModels.length > 1 ? `+${stageModels.length - 1}` : ''}`,
       sha256: m.source.sha256,
@@ -171,20 +183,49 @@ export class PoseModel {
    * Cascade stages 2 … `stages` for one decoded image: every joint refined
    * from a crop around its current estimate, the K crops as one batch.
    */
-  async refine(image: DecodedImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+  async refine(image: RawImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
     const depth = this.checkStages(stages);
-    const k = jointsPx.length;
     let current = jointsPx;
     let sessionMs = 0;
     for (let st = 1; st < depth; st++) {
       const m = this.stageModels[st]!;
-      const s = m.metadata.inputSize;
-      const crops = cascadeCrops(current, this.skeleton, m.metadata.cascade.sigma!, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-      const r = await this.pool.run(m.onnxPath, jointCropsInput(image, crops, s, m.metadata.channels), [k, 3, s, s]);
-      sessionMs += r.sessionMs;
-      current = refineJoints(crops, r.y, k);
+      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels };
+      current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
+        const r = await this.pool.run(m.onnxPath, x, dims);
+        sessionMs += r.sessionMs;
+        return r.y;
+      });
     }
     return { jointsPx: current, sessionMs };
+  }
+
+  /**
+   * The cascade on a batch preprocessed for stage 1 (see model/estimator.ts):
+   * stage 1 as one batch, then each image's later stages on the pixels the
+   * batch already holds (decoded once). `depths[i]` stages for image i.
+   */
+  private async runCascade(batch: PreparedBatch, depths: readonly number[]): Promise<{ jointsPx: [number, number][][]; stage1Ms: number; stage1WallMs: number; refineMs: number[] }> {
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
+    const t0 = performance.now();
+    const stage1 = await this.predictFromCrops(batch.x, batch.cropBoxes);
+    const stage1WallMs = performance.now() - t0;
+    const refineMs = depths.map(() => 0);
+    const jointsPx = stage1.jointsPx;
+    for (let i = 0; i < jointsPx.length; i++) {
+      if (depths[i]! <= 1) continue;
+      const image = batch.images?.[i];
+      if (!image) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, image);
+      const r = await this.refine(image, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+      jointsPx[i] = r.jointsPx;
+      refineMs[i] = r.sessionMs;
+    }
+    return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
+  }
+
+  /** `[B, K, 2]` joints for a prepared batch after `stages` stages (PoseEstimator). */
+  async estimateBatch(batch: PreparedBatch, stages: number): Promise<[number, number][][]> {
+    const depth = this.checkStages(stages);
+    return (await this.runCascade(batch, batch.cropBoxes.map(() => depth))).jointsPx;
   }
 
   /** The whole pipeline for a batch of images: decode, crop, stage 1 as one batch, refinement stages. */
@@ -202,7 +243,7 @@ export class PoseModel {
       const meta = await probeImage(r.image);
       return { encoded: r.image, width: meta.width, height: meta.height };
     }));
-    const boxes = requests.map((r, i) => personBox(r.bboxPx, probed[i]!));
+    const boxes = requests.map((r, i) => personBoxIn(r.bboxPx, probed[i]!));
     const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
     const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
       ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
@@ -213,36 +254,25 @@ export class PoseModel {
       x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
     }));
     const tPre = performance.now();
-    const stage1 = await this.predictFromCrops(x, cropBoxes);
-    const tStage1 = performance.now();
-    const out: PosePrediction[] = [];
-    for (let i = 0; i < requests.length; i++) {
-      let joints = stage1.jointsPx[i]!;
-      let refineMs = 0;
-      if (depths[i]! > 1) {
-        const r = await this.refine(images[i]!, joints, cropBoxes[i]!, depths[i]);
-        joints = r.jointsPx;
-        refineMs = r.sessionMs;
-      }
-      out.push({
-        jointsPx: joints,
-        names: this.info.jointNames,
-        boxPx: boxes[i]!,
-        cropBoxXyxy: cropBoxes[i]!,
-        imageSize: { width: images[i]!.width, height: images[i]!.height },
-        stagesRun: depths[i]!,
-        timingsMs: {
-          decode: round(tDecode - t0),
-          preprocess: round(tPre - tDecode),
-          stage1: round(tStage1 - tPre),
-          stage1Session: round(stage1.sessionMs),
-          refine: round(refineMs),
-          total: round(performance.now() - t0),
-          batch: requests.length,
-        },
-      });
-    }
-    return out;
+    const r = await this.runCascade({ x, cropBoxes, images, indices: requests.map((_, i) => i) }, depths);
+    const tTotal = performance.now();
+    return requests.map((_, i) => ({
+      jointsPx: r.jointsPx[i]!,
+      names: this.info.jointNames,
+      boxPx: boxes[i]!,
+      cropBoxXyxy: cropBoxes[i]!,
+      imageSize: { width: images[i]!.width, height: images[i]!.height },
+      stagesRun: depths[i]!,
+      timingsMs: {
+        decode: round(tDecode - t0),
+        preprocess: round(tPre - tDecode),
+        stage1: round(r.stage1WallMs),
+        stage1Session: round(r.stage1Ms),
+        refine: round(r.refineMs[i]!),
+        total: round(tTotal - t0),
+        batch: requests.length,
+      },
+    }));
   }
 
   async close(): Promise<void> {
@@ -256,20 +286,10 @@ function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
 
-/** The caller's box, checked against the image; default the whole image. */
-export function personBox(bboxPx: readonly number[] | undefined, img: { width: number; height: number }): [number, number, number, number] {
-  if (!bboxPx) return [0, 0, img.width, img.height];
-  const [x, y, w, h] = bboxPx as [number, number, number, number];
-  if (bboxPx.length !== 4 || ![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0) {
-    throw new BoxError(`bbox: expected x,y,w,h with w > 0 and h > 0, found ${JSON.stringify(bboxPx)}`);
-  }
-  if (x < 0 || y < 0 || x + w > img.width || y + h > img.height) {
-    throw new BoxError(`bbox: ${x},${y},${w},${h} reaches outside the ${img.width}×${img.height} image`);
-  }
-  return [x, y, w, h];
-}
-
 /** Loads a model (see PoseModel.load). */
 export function loadPoseModel(options: LoadOptions = {}): Promise<PoseModel> {
   return PoseModel.load(options);
 }
+
+/** The person box rule (data/bbox.ts), re-exported for the library API. */
+export { BoxError, personBoxIn as personBox } from '../data/bbox.js';

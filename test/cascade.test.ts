@@ -59,7 +59,7 @@ test('a 3-stage cascade of small stage models refines every joint; --stages limi
       assert.ok(Math.abs(y - (one!.jointsPx[i]![1] - 0.05 * side)) < 1e-3, `joint ${i} y`);
     });
     three!.jointsPx.forEach((p, i) => assert.ok(Math.abs(p[0] - two!.jointsPx[i]![0]) < 1e-3 && Math.abs(p[1] - two!.jointsPx[i]![1]) < 1e-3));
-    await assert.rejects(model.predict([{ image: JPEG, stages: 4 }]), (e) => e instanceof InvalidArgumentError && /Expected an integer from 1 to 3/.test(e.message));
+    await assert.rejects(model.predict([{ image: JPEG, stages: 4 }]), (e) => e instanceof InvalidArgumentError && /stages: expected an integer from 1 to 3/.test(e.message));
   } finally {
     await model.close();
   }

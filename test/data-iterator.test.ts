@@ -112,6 +112,6 @@ test('close() ends the iterator early and twice is fine; BAD CALL options', asyn
   await it.close();
   await it.close();
   assert.deepEqual(await it.next(), { done: true, value: undefined });
-  assert.throws(() => createBatchIterator(train, { batchSize: 0, mode: 'eval' }), (e) => e instanceof InvalidArgumentError && /Expected a positive integer for batchSize but received number 0/.test(e.message));
-  assert.throws(() => createBatchIterator(train, { batchSize: 2, mode: 'eval', onError: 'ignore' as 'skip' }), (e) => e instanceof InvalidArgumentError && /Expected "fail" or "skip" for onError but received "ignore"/.test(e.message));
+  assert.throws(() => createBatchIterator(train, { batchSize: 0, mode: 'eval' }), (e) => e instanceof InvalidArgumentError && /^batchSize: expected a positive integer, found 0$/.test(e.message));
+  assert.throws(() => createBatchIterator(train, { batchSize: 2, mode: 'eval', onError: 'ignore' as 'skip' }), (e) => e instanceof InvalidArgumentError && /^onError: expected "fail" or "skip", found "ignore"$/.test(e.message));
 });

@@ -79,3 +79,20 @@ test('malformed interchange files fail with the file, the image index and the pr
   assert.equal(noSplit.code, 1);
   assert.equal(noSplit.stderr.trim().split('\n').length, 1);
 });
+
+test('every output path is checked before the work starts (an existing file as --out, an existing report, --save-predictions)', async () => {
+  writeFileSync(path.join(tmp.dir, 'a-file'), 'keep me');
+  const asFile = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--out', 'a-file');
+  assert.equal(asFile.code, 1);
+  assert.equal(asFile.stderr.trim(), 'deeppose eval: a-file: is a file, expected a report directory (--out) [E_OUTPUT_PATH]');
+  assert.equal(readFileSync(path.join(tmp.dir, 'a-file'), 'utf8'), 'keep me');
+  const first = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--stages', '1', '--limit', '2', '--threads', '0', '--out', 'twice');
+  assert.equal(first.code, 0, first.stderr);
+  const second = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--stages', '1', '--limit', '2', '--threads', '0', '--out', 'twice');
+  assert.equal(second.code, 1);
+  assert.equal(second.stderr.trim(), 'deeppose eval: twice: already holds a report (pass --force to replace it) [E_OUTPUT_PATH]');
+  const pred = await cli('eval', '--dataset', DATASET, '--split', 'legacy-test', '--out', 'fresh', '--save-predictions', 'a-file');
+  assert.equal(pred.code, 1);
+  assert.match(pred.stderr, /a-file: already exists \(pass --force to replace it\) \(--save-predictions\) \[E_OUTPUT_PATH\]/);
+  assert.throws(() => readFileSync(path.join(tmp.dir, 'fresh', 'report.json')), /ENOENT/);
+});

@@ -57,7 +57,7 @@ test('workers × threads never exceed the cores', () => {
   assert.deepEqual(planThreads({}, 2), { workers: 1, threads: 2 });
   assert.deepEqual(planThreads({ workers: 2 }, 2), { workers: 2, threads: 1 });
   assert.throws(() => planThreads({ workers: 2, threads: 2 }, 2), (e) => e instanceof InvalidArgumentError && /at most 1 per worker/.test(e.message));
-  assert.throws(() => planThreads({ workers: 3 }, 2), (e) => e instanceof InvalidArgumentError && /Expected at most 2 \(the number of cores\) for workers but received number 3/.test(e.message));
+  assert.throws(() => planThreads({ workers: 3 }, 2), (e) => e instanceof InvalidArgumentError && /^workers: expected at most 2 \(the number of cores\), found 3$/.test(e.message));
 });
 
 test('the worker pool gives the same output as a session on this thread', async () => {

@@ -52,6 +52,40 @@ test('unreadable images get one line each and a non-zero exit; the others still 
   assert.equal(errs.filter((l) => /cut\.jpg: image: corrupt or truncated image/.test(l)).length, 1);
   assert.equal(errs.filter((l) => /missing\.jpg: .*no such file or directory/.test(l)).length, 1);
   assert.match(errs.at(-1)!, /3 of 4 images failed/);
-  assert.match(r.stdout, /im00003\.jpg: 14 joints/);
+  assert.match(r.stdout, /im00003\.jpg: \d+×\d+, box 0,0,\d+,\d+, 2 stages/);
+  assert.equal(r.stdout.split('\n').filter((l) => /^  (right|left|neck|head)\w*\s+-?\d+\.\d\s+-?\d+\.\d$/.test(l)).length, 14, r.stdout);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('BAD CALLS: one line with a code, the exit code of its class, nothing written', async () => {
+  const img = path.join(IMAGES, 'im00003.jpg');
+  const oneLine = (r: { stderr: string }) => assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  const usage = await cli('predict', img, '--bogus');
+  assert.equal(usage.code, 2);
+  oneLine(usage);
+  assert.match(usage.stderr, /^deeppose predict: unknown option '--bogus' \(see deeppose predict --help\) \[E_USAGE\]$/m);
+  const gif = await cli('predict', img, '--format', 'gif', '--out', 'gif-out');
+  assert.equal(gif.code, 1);
+  oneLine(gif);
+  assert.match(gif.stderr, /^deeppose predict: --format: expected one of png, jpeg, webp, found "gif" \[E_INVALID_ARGUMENT\]$/m);
+  assert.throws(() => readdirSync(path.join(tmp.dir, 'gif-out')), /ENOENT/);
+  const hex = await cli('predict', img, '--bbox', '0x10,0,20,20');
+  assert.equal(hex.code, 1);
+  assert.match(hex.stderr, /--bbox: expected x,y,w,h in pixels \(plain decimals\) with w > 0 and h > 0, found "0x10,0,20,20" \[E_BBOX\]/);
+  const deep = await cli('predict', img, img, img, '--stages', '3');
+  assert.equal(deep.code, 1);
+  oneLine(deep);
+  assert.match(deep.stderr, /--stages: expected an integer from 1 to 2 \(this model's cascade depth\), found 3 \[E_INVALID_ARGUMENT\]/);
+  const missing = await cli('predict', 'nowhere.jpg');
+  assert.match(missing.stderr, /^deeppose predict: nowhere\.jpg: no such file or directory \[ENOENT\]$/m);
+  assert.equal(missing.stderr.split('nowhere.jpg').length - 1, 1, 'the path is named once');
+  // An existing output is never replaced without --force, and the refusal comes before any work.
+  assert.equal((await cli('predict', img, '--out', 'keep')).code, 0);
+  writeFileSync(path.join(tmp.dir, 'keep', 'im00003.json'), 'mine');
+  const again = await cli('predict', img, '--out', 'keep');
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /keep\/im00003\.json: already exists \(pass --force to replace it\) \[E_OUTPUT_PATH\]/);
+  assert.equal(readFileSync(path.join(tmp.dir, 'keep', 'im00003.json'), 'utf8'), 'mine');
+  assert.equal((await cli('predict', img, '--out', 'keep', '--force')).code, 0);
+  assert.match(readFileSync(path.join(tmp.dir, 'keep', 'im00003.json'), 'utf8'), /"joints"/);
 });

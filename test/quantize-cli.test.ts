@@ -84,6 +84,6 @@ test('one stage to one .onnx; refusals name the problem', async () => {
 
   const bad = await cli('quantize', '--model', CKPT, '-o', 'b.onnx', '--dataset', LSPET, '--split', 'legacy-train', '--calibration', 'entropy');
   assert.equal(bad.code, 1);
-  assert.equal(bad.stderr, 'deeppose quantize: Expected minmax, percentile or percentile:P with 90 < P < 100 for --calibration but received "entropy" [E_INVALID_ARGUMENT]\n');
+  assert.equal(bad.stderr, 'deeppose quantize: --calibration: expected minmax, percentile or percentile:P with 90 < P < 100, found "entropy" [E_INVALID_ARGUMENT]\n');
   assert.ok(!existsSync(path.join(tmp.dir, 'b.onnx')) && !existsSync(path.join(tmp.dir, 'c.onnx')));
 });

@@ -111,5 +111,5 @@ test('ranges: minmax is exact; percentile P clips both tails of the sampled valu
   assert.deepEqual(c.range('t', parseMethod('percentile:99')), { lo: 0, hi: 9800 });
   assert.deepEqual(parseMethod('percentile'), { kind: 'percentile', percentile: 99.99 });
   assert.throws(() => parseMethod('entropy'), (e: unknown) => e instanceof DeepPoseError && e.code === 'E_INVALID_ARGUMENT'
-    && e.message === 'Expected minmax, percentile or percentile:P with 90 < P < 100 for --calibration but received "entropy"');
+    && e.message === '--calibration: expected minmax, percentile or percentile:P with 90 < P < 100, found "entropy"');
 });

@@ -2,12 +2,16 @@
 /**
  * `deeppose <command>`: the one command-line entry point. Each command lives
  * in its own file under tools/ and registers itself; this file only wires
- * them together, importing just the command being run (tools/commands.ts).
+ * them together, importing just the command being run (tools/commands.ts),
+ * and turns any failure — commander's own parse errors included — into one
+ * line with a code (tools/action.ts).
  */
-import { Command, Help } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from '../core/errors.js';
 import { COMMAND_TABLE, type CommandEntry } from './commands.js';
+import { reportError } from './action.js';
 
 /** The program with its global options, no commands yet. */
 export function createProgram(): Command {
@@ -16,8 +20,9 @@ export function createProgram(): Command {
     .description('Resurrect legacy Chainer DeepPose checkpoints: inspect, convert to ONNX, predict, serve, evaluate, train.')
     .version(pkg.version)
     .option('--verbose', 'print the full error detail and stack on failure')
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ outputError: (str, write) => write(str) });
+    .exitOverride()
+    // Commander's own messages ("error: unknown option …" and the help hint) are replaced by one line below.
+    .configureOutput({ outputError: () => undefined });
 }
 
 /**
@@ -48,9 +53,33 @@ export async function registerFor(program: Command, argv: readonly string[]): Pr
   for (const c of COMMAND_TABLE) program.command(c.name).description(c.description);
 }
 
-// Run only as the entry point (tests import createProgram and registerFor).
-if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) {
+/** The sub-command named on the command line, for the message prefix. */
+function commandName(program: Command, argv: readonly string[]): string {
+  const names = new Set(program.commands.map((c) => c.name()));
+  const name = argv.slice(2).find((a) => names.has(a));
+  return name ? `deeppose ${name}` : 'deeppose';
+}
+
+async function main(): Promise<void> {
   const program = createProgram();
   await registerFor(program, process.argv.slice(2));
-  await program.parseAsync(process.argv);
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    const verbose = process.argv.includes('--verbose');
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      if (err.exitCode === 0) process.exit(0);
+      // `deeppose` alone, or a command group without its command: the help was printed.
+      if (err.code === 'commander.help' || err.code === 'commander.helpDisplayed') process.exit(err.exitCode);
+      const prefix = commandName(program, process.argv);
+      const message = err.message.replace(/^error: /, '').replace(/\.$/, '');
+      process.exitCode = reportError(prefix, new UsageError(`${message} (see ${prefix} --help)`), verbose);
+    } else {
+      process.exitCode = reportError(commandName(program, process.argv), err, verbose);
+    }
+  }
 }
+
+// Run only as the entry point (tests import createProgram and registerFor).
+if (process.argv[1] && fileURLToPath(import.meta.url) === realpathSync(process.argv[1])) await main();

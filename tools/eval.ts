@@ -4,24 +4,19 @@
  * export a split's ground truth in the interchange format.
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
-import { DeepPoseError, InvalidArgumentError } from '../core/errors.js';
-import { decodeImage } from '../data/image.js';
-import { createBatchIterator } from '../data/iterator.js';
-import { SKELETONS } from '../data/skeletons.js';
-import type { BoxXyxy } from '../data/transforms/legacy.js';
+import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
-import { EvalCollector } from '../eval/collector.js';
-import { readPoseFile, serialisePoseFile, PoseFileError } from '../eval/predictions-file.js';
+import { evaluateModel, type ModelEvaluation } from '../eval/evaluate.js';
+import { checkNewFile, checkReportDir } from './output-path.js';
+import { readPoseFile, serialisePoseFile } from '../eval/predictions-file.js';
+import { scorePoseFiles } from '../eval/score-files.js';
+import { evaluateMeanPose } from '../eval/baseline.js';
 import { writeReport } from '../eval/report/write.js';
 import { loadPoseModel } from '../model/pose-model.js';
-import { meanNormalisedPose } from '../eval/baseline.js';
-import { probeImage } from '../data/image.js';
-import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints } from '../data/transforms/legacy.js';
-import type { PoseSample } from '../data/dataset.js';
-import { readFile } from 'node:fs/promises';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
 import { parseChoice, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
@@ -53,7 +48,6 @@ function commandLine(): string {
 async function exportGroundTruth(opts: EvalOptions): Promise<void> {
   const ds = await openDataset(opts.dataset!, opts.split!);
   const out = opts.exportGroundTruth!;
-  if (existsSync(out) && !opts.force) throw new InvalidArgumentError(`${out}: already exists (pass --force to replace it)`);
   mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
   await writeFileAtomic(out, serialisePoseFile({
     skeleton: ds.skeleton.id,
@@ -65,29 +59,12 @@ async function exportGroundTruth(opts: EvalOptions): Promise<void> {
 async function scoreFiles(opts: EvalOptions): Promise<void> {
   const t0 = performance.now();
   const [pred, gt] = await Promise.all([readPoseFile(opts.predictions!), readPoseFile(opts.groundTruth!)]);
-  if (pred.skeleton !== gt.skeleton) throw new PoseFileError(`${opts.predictions}: skeleton ${pred.skeleton} does not match the ground truth's ${gt.skeleton}`);
-  const byName = new Map(pred.images.map((p) => [p.image, p]));
-  const missing = gt.images.filter((g) => !byName.has(g.image)).map((g) => g.image);
-  if (missing.length > 0) {
-    process.stderr.write(`deeppose eval: ${missing.length} ground-truth images have no prediction (scored as misses), e.g. ${missing.slice(0, 3).join(', ')}\n`);
+  const score = scorePoseFiles(pred, gt, { predictions: opts.predictions!, ...(opts.images ? { imagesDir: opts.images } : {}) });
+  if (score.missing.length > 0) {
+    process.stderr.write(`deeppose eval: ${score.missing.length} ground-truth images have no prediction (scored as misses), e.g. ${score.missing.slice(0, 3).join(', ')}\n`);
   }
-  const extra = pred.images.filter((p) => !gt.images.some((g) => g.image === p.image)).length;
-  if (extra > 0) process.stderr.write(`deeppose eval: ${extra} predicted images are not in the ground truth (ignored)\n`);
-  const skeleton = SKELETONS[gt.skeleton];
-  const c = new EvalCollector(skeleton);
-  for (const g of gt.images) {
-    const p = byName.get(g.image);
-    c.add({
-      image: g.image,
-      predPx: p ? p.joints : g.joints.map(() => null),
-      gtPx: g.joints.map((q) => q ?? [Number.NaN, Number.NaN]),
-      visible: g.visible.map((v, i) => v && g.joints[i] !== null),
-      headBoxXyxy: g.headBox,
-      imagePath: opts.images ? path.join(opts.images, g.image) : undefined,
-    });
-  }
-  const result = c.result();
-  const w = await writeReport(opts.out, result, c.entries, {
+  if (score.extra.length > 0) process.stderr.write(`deeppose eval: ${score.extra.length} predicted images are not in the ground truth (ignored)\n`);
+  const w = await writeReport(opts.out, score.result, score.images, {
     predictionsFile: opts.predictions, groundTruthFile: opts.groundTruth, wallSeconds: (performance.now() - t0) / 1000, command: commandLine(),
   });
   summary(w.document, opts.out);
@@ -104,101 +81,57 @@ function summary(doc: Record<string, unknown>, out: string): void {
 }
 
 async function scoreModel(opts: EvalOptions): Promise<void> {
-  const t0 = performance.now();
   const ds = await openDataset(opts.dataset!, opts.split!);
   const dataset = opts.limit ? { ...ds, samples: ds.samples.slice(0, opts.limit) } : ds;
   const model = await loadPoseModel({ model: opts.model, workers: 1, log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
-  if (model.skeleton.id !== dataset.skeleton.id) {
-    await model.close();
-    throw new DeepPoseError('E_SKELETON_MISMATCH', `the model regresses ${model.skeleton.id} joints but ${opts.dataset} split ${opts.split} is annotated with ${dataset.skeleton.id}`);
-  }
-  const stages = opts.stages ?? model.info.stages;
-  if (stages > model.info.stages) {
-    await model.close();
-    throw new InvalidArgumentError(`--stages ${stages}: the model has ${model.info.stages} stage(s)`);
-  }
-  const it = createBatchIterator(dataset, {
-    batchSize: opts.batch, mode: 'eval', threads: opts.threads, size: model.info.inputSize, channels: model.info.channels, boxFrom: opts.boxFrom, onError: opts.onError,
-  });
-  const c = new EvalCollector(dataset.skeleton);
+  let evaluation: ModelEvaluation;
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
-  const predictions: { image: string; joints: ([number, number] | null)[]; visible: boolean[] }[] = [];
-  const k = dataset.skeleton.joints.length;
+  let shown = 0;
   try {
-    for await (const batch of it) {
-      const boxes: BoxXyxy[] = [];
-      for (let b = 0; b < batch.size; b++) boxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
-      const { jointsPx } = await model.predictFromCrops(batch.x, boxes);
-      for (let b = 0; b < batch.size; b++) {
-        const sample = dataset.samples[batch.indices[b]!]!;
-        let pred = jointsPx[b]!;
-        if (stages > 1) {
-          const img = await decodeImage(new Uint8Array(await (await import('node:fs/promises')).readFile(sample.imagePath)));
-          pred = (await model.refine(img, pred, boxes[b]!, stages)).jointsPx;
-        }
-        const gt: [number, number][] = [];
-        const vis: boolean[] = [];
-        for (let j = 0; j < k; j++) {
-          gt.push([batch.jointsPx[(b * k + j) * 2]!, batch.jointsPx[(b * k + j) * 2 + 1]!]);
-          vis.push(batch.visible[b * k + j] === 1);
-        }
-        c.add({ image: sample.image, predPx: pred, gtPx: gt, visible: vis, headBoxXyxy: sample.headBoxXyxy, imagePath: sample.imagePath });
-        predictions.push({ image: sample.image, joints: pred, visible: vis });
-      }
-      bar.tick(batch.size);
+    if (opts.stages !== undefined && opts.stages > model.info.stages) {
+      throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);
     }
+    evaluation = await evaluateModel(model, dataset, {
+      stages: opts.stages, batchSize: opts.batch, threads: opts.threads, boxFrom: opts.boxFrom, onError: opts.onError,
+      onProgress: (done) => {
+        bar.tick(done - shown);
+        shown = done;
+      },
+    });
   } finally {
     bar.done();
-    await it.close();
     await model.close();
   }
-  if (opts.savePredictions) mkdirSync(path.dirname(path.resolve(opts.savePredictions)), { recursive: true });
-  if (opts.savePredictions) await writeFileAtomic(opts.savePredictions, serialisePoseFile({ skeleton: dataset.skeleton.id, images: predictions }));
-  const result = c.result();
-  const w = await writeReport(opts.out, result, c.entries, {
-    model: { id: model.info.id, sha256: model.info.sha256, source: model.info.source, stages, metadata: model.info.metadata },
-    dataset: opts.dataset, split: opts.split, annotationSource: dataset.annotationSource, wallSeconds: (performance.now() - t0) / 1000,
-    skipped: it.skippedCount, command: commandLine(),
+  if (opts.savePredictions) {
+    mkdirSync(path.dirname(path.resolve(opts.savePredictions)), { recursive: true });
+    await writeFileAtomic(opts.savePredictions, serialisePoseFile({
+      skeleton: dataset.skeleton.id,
+      images: evaluation.images.map((e) => ({ image: e.image, joints: e.predPx, visible: [...e.visible] })),
+    }));
+  }
+  const w = await writeReport(opts.out, evaluation.result, evaluation.images, {
+    model: { id: model.info.id, sha256: model.info.sha256, source: model.info.source, stages: evaluation.stages, metadata: model.info.metadata },
+    dataset: opts.dataset, split: opts.split, annotationSource: dataset.annotationSource, wallSeconds: evaluation.seconds,
+    skipped: evaluation.skipped.length, command: commandLine(),
   });
   summary(w.document, opts.out);
-  if (it.skippedCount > 0) process.stderr.write(`deeppose eval: ${it.skippedCount} unreadable images skipped (--on-error skip), e.g. ${it.skipped.slice(0, 3).map((s) => s.imagePath).join(', ')}\n`);
-}
-
-/** The legacy crop box of a sample from its annotated joints (image size from the file header). */
-async function sampleCropBox(s: PoseSample): Promise<BoxXyxy | undefined> {
-  const box = jointsBox(s.jointsPx, s.visible);
-  if (!box) return undefined;
-  const size = await probeImage(new Uint8Array(await readFile(s.imagePath)), { name: s.imagePath });
-  return legacyCropBox(box, size.width, size.height);
+  if (evaluation.skipped.length > 0) process.stderr.write(`deeppose eval: ${evaluation.skipped.length} unreadable images skipped (--on-error skip), e.g. ${evaluation.skipped.slice(0, 3).map((s) => s.imagePath).join(', ')}\n`);
 }
 
 /** Scores the mean training pose, decoded through each evaluation image's crop. */
 async function scoreMeanPose(opts: EvalOptions): Promise<void> {
   const t0 = performance.now();
   const [train, test] = await Promise.all([openDataset(opts.dataset!, opts.meanPoseFrom!), openDataset(opts.dataset!, opts.split!)]);
-  const evalSet = opts.limit ? test.samples.slice(0, opts.limit) : test.samples;
-  const bar = progressBar(`mean pose of ${opts.meanPoseFrom}`, train.samples.length + evalSet.length);
-  const norms: [number, number][][] = [];
-  const vis: boolean[][] = [];
-  for (const s of train.samples) {
-    const box = await sampleCropBox(s);
-    bar.tick();
-    if (!box) continue;
-    norms.push(normaliseJoints(s.jointsPx, box, 220));
-    vis.push([...s.visible]);
+  const evalSet = opts.limit ? { ...test, samples: test.samples.slice(0, opts.limit) } : test;
+  const bar = progressBar(`mean pose of ${opts.meanPoseFrom}`, train.samples.length + evalSet.samples.length);
+  let r: Awaited<ReturnType<typeof evaluateMeanPose>>;
+  try {
+    r = await evaluateMeanPose(train, evalSet, { onProgress: () => bar.tick() });
+  } finally {
+    bar.done();
   }
-  const mean = meanNormalisedPose(norms, vis);
-  const c = new EvalCollector(test.skeleton);
-  for (const s of evalSet) {
-    const box = await sampleCropBox(s);
-    bar.tick();
-    const pred = box ? decodeJoints(mean.flat(), box, 220) : s.jointsPx.map(() => null);
-    c.add({ image: s.image, predPx: pred, gtPx: s.jointsPx, visible: s.visible, headBoxXyxy: s.headBoxXyxy, imagePath: s.imagePath });
-  }
-  bar.done();
-  const result = c.result();
-  const w = await writeReport(opts.out, result, c.entries, {
-    predictionsFile: `mean normalised pose of ${opts.dataset} split ${opts.meanPoseFrom} (${norms.length} images)`,
+  const w = await writeReport(opts.out, r.result, r.images, {
+    predictionsFile: `mean normalised pose of ${opts.dataset} split ${opts.meanPoseFrom} (${r.trainImages} images)`,
     dataset: opts.dataset, split: opts.split, annotationSource: test.annotationSource, wallSeconds: (performance.now() - t0) / 1000, command: commandLine(),
   });
   summary(w.document, opts.out);
@@ -211,7 +144,7 @@ export function registerEval(program: Command): void {
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dataset <dir>', 'dataset directory (images/, joints.mat or annotations, splits/NAME.csv)')
     .option('--split <name>', 'split name: splits/NAME.csv (or .json)')
-    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, 10))
+    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
     .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')
@@ -224,8 +157,12 @@ export function registerEval(program: Command): void {
     .option('--images <dir>', 'with --predictions: where the images are, for the overlay grid')
     .option('--mean-pose-from <split>', 'score the mean-pose baseline: the mean normalised pose of this split (e.g. legacy-train), decoded through each crop')
     .option('--export-ground-truth <file>', 'write the split\'s ground truth in the interchange format and exit')
-    .option('-f, --force', 'replace an existing export file')
+    .option('-f, --force', 'replace an existing report, predictions or export file')
     .action(action(async (opts: EvalOptions) => {
+      // Every output path is checked before any work starts.
+      if (opts.exportGroundTruth) checkNewFile(opts.exportGroundTruth, Boolean(opts.force), '--export-ground-truth');
+      else checkReportDir(opts.out, Boolean(opts.force));
+      if (opts.savePredictions) checkNewFile(opts.savePredictions, Boolean(opts.force), '--save-predictions');
       if (opts.boxFrom !== 'visible' && opts.boxFrom !== 'split') throw new InvalidArgumentError(`--box-from: expected visible or split, found ${JSON.stringify(opts.boxFrom)}`);
       if (opts.exportGroundTruth) {
         if (!opts.dataset || !opts.split) throw new InvalidArgumentError('--export-ground-truth needs --dataset DIR and --split NAME');

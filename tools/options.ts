@@ -1,53 +1,51 @@
-/** Parsers for CLI option values: each failure names the option, what was expected and what was found. */
-import { InvalidArgumentError as CommanderArgError } from 'commander';
+/**
+ * Parsers for CLI option values. Each failure is the library's own
+ * `invalidArgument` (core/errors.ts): one line naming the option, what was
+ * expected and what was found, code E_INVALID_ARGUMENT. Concepts with
+ * their own checks (the person box, the cascade depth) are parsed where
+ * they live; these are thin adapters.
+ */
+import { invalidArgument } from '../core/errors.js';
+import { parseDecimal } from '../core/decimal.js';
+import { parseBboxText } from '../data/bbox.js';
 import { ARCH_IDS, isArchId } from '../model/arch/index.js';
 import type { ArchId } from '../model/arch/types.js';
 import { SKELETON_IDS, isSkeletonId, type SkeletonId } from '../data/skeletons.js';
 
 export function parseInt10(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
-    const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new CommanderArgError(`${name}: expected an integer from ${min} to ${max}, found ${JSON.stringify(v)}`);
-    }
+    const n = parseDecimal(v, { integer: true });
+    if (n === undefined || n < min || n > max) throw invalidArgument(name, `an integer from ${min} to ${max}`, v);
     return n;
   };
 }
 
 export function parseFloatIn(name: string, min: number, max: number): (v: string) => number {
   return (v: string) => {
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new CommanderArgError(`${name}: expected a number from ${min} to ${max}, found ${JSON.stringify(v)}`);
-    }
+    const n = parseDecimal(v);
+    if (n === undefined || n < min || n > max) throw invalidArgument(name, `a number from ${min} to ${max}`, v);
     return n;
   };
 }
 
 export function parseChoice<T extends string>(name: string, choices: readonly T[]): (v: string) => T {
   return (v: string) => {
-    if (!(choices as readonly string[]).includes(v)) {
-      throw new CommanderArgError(`${name}: expected one of ${choices.join(', ')}, found ${JSON.stringify(v)}`);
-    }
+    if (!(choices as readonly string[]).includes(v)) throw invalidArgument(name, `one of ${choices.join(', ')}`, v);
     return v as T;
   };
 }
 
 export function parseArch(v: string): ArchId {
-  if (!isArchId(v)) throw new CommanderArgError(`--arch: expected one of ${ARCH_IDS.join(', ')}, found ${JSON.stringify(v)}`);
+  if (!isArchId(v)) throw invalidArgument('--arch', `one of ${ARCH_IDS.join(', ')}`, v);
   return v;
 }
 
 export function parseSkeleton(v: string): SkeletonId {
-  if (!isSkeletonId(v)) throw new CommanderArgError(`--skeleton: expected one of ${SKELETON_IDS.join(', ')}, found ${JSON.stringify(v)}`);
+  if (!isSkeletonId(v)) throw invalidArgument('--skeleton', `one of ${SKELETON_IDS.join(', ')}`, v);
   return v;
 }
 
-/** `x,y,w,h` in pixels, w and h positive. */
+/** `x,y,w,h` in pixels (data/bbox.ts holds the rule). */
 export function parseBbox(v: string): [number, number, number, number] {
-  const parts = v.split(',').map((s) => Number(s.trim()));
-  if (parts.length !== 4 || parts.some((n) => !Number.isFinite(n)) || parts[2]! <= 0 || parts[3]! <= 0) {
-    throw new CommanderArgError(`--bbox: expected x,y,w,h in pixels with w and h > 0, found ${JSON.stringify(v)}`);
-  }
-  return parts as [number, number, number, number];
+  return parseBboxText(v, '--bbox');
 }

@@ -3,14 +3,17 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DeepPoseError } from '../core/errors.js';
+import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { drawOverlay } from '../data/overlay.js';
 import { contactSheet } from '../data/contact-sheet.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
+import { poseJson, poseTable } from '../model/pose-json.js';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action, reportError } from './action.js';
-import { parseBbox, parseInt10 } from './options.js';
+import { parseBbox, parseChoice, parseInt10 } from './options.js';
 import { progressBar } from './progress.js';
+import { checkNewFile, OutputPathError } from './output-path.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -25,20 +28,25 @@ export function expandInputs(inputs: readonly string[]): string[] {
   return out;
 }
 
-export function predictionJson(file: string, p: PosePrediction, modelId: string): Record<string, unknown> {
-  return {
-    image: file,
-    model: modelId,
-    imageSize: p.imageSize,
-    boxPx: p.boxPx,
-    cropBoxXyxy: p.cropBoxXyxy,
-    stages: p.stagesRun,
-    joints: p.names.map((name, i) => ({ name, x: +p.jointsPx[i]![0].toFixed(2), y: +p.jointsPx[i]![1].toFixed(2) })),
-    timingsMs: p.timingsMs,
-  };
+/** Where `--out` puts an image's JSON and overlay. */
+function outputFiles(file: string, outDir: string, format: string): { json: string; overlay: string } {
+  const base = path.join(outDir, path.basename(file).replace(IMAGE_EXT, ''));
+  return { json: `${base}.json`, overlay: `${base}.overlay.${format === 'jpeg' ? 'jpg' : format}` };
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean }
+/** Refuses outputs that exist (without --force) and inputs whose outputs would collide. */
+function checkPredictOutputs(files: readonly string[], outDir: string, format: string, force: boolean): void {
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const o = outputFiles(f, outDir, format);
+    const other = seen.get(o.json);
+    if (other) throw new OutputPathError(`${f} and ${other}: both would write ${o.json}; predict them into different --out directories`);
+    seen.set(o.json, f);
+    if (!force) for (const p of [o.json, o.overlay]) if (existsSync(p)) throw new OutputPathError(`${p}: already exists (pass --force to replace it)`);
+  }
+}
+
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean }
 
 export function registerPredict(program: Command): void {
   program
@@ -47,19 +55,27 @@ export function registerPredict(program: Command): void {
     .argument('<inputs...>', 'image files (JPEG, PNG, WebP) or directories of them')
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--bbox <x,y,w,h>', 'person box in pixels (default: the whole image)', parseBbox)
-    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, 10))
+    .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--out <dir>', 'write <name>.json and <name>.overlay.<format> per image here')
-    .option('--format <fmt>', 'overlay format: png | jpeg | webp', 'png')
+    .option('--format <fmt>', 'overlay format: png | jpeg | webp', parseChoice('--format', ['png', 'jpeg', 'webp'] as const), 'png')
     .option('--labels', 'label joints on overlays')
-    .option('--json', 'print one JSON document per image on stdout (JSON lines)')
+    .option('--json', 'print one JSON document per image on stdout (JSON lines) instead of the joint tables')
     .option('--contact-sheet <file>', 'also write every overlay on one contact sheet (PNG/JPEG/WebP by extension)')
     .option('--batch <n>', 'images per inference batch', parseInt10('--batch', 1, 256), 8)
+    .option('-f, --force', 'replace existing output files')
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
+      // Every output path is checked before the model loads: nothing is overwritten without --force.
+      if (opts.out) checkPredictOutputs(files, opts.out, opts.format, Boolean(opts.force));
+      if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
       const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      if (opts.stages !== undefined && opts.stages > model.info.stages) {
+        await model.close();
+        throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);
+      }
       let failures = 0;
       const bar = files.length > 8 ? progressBar('predict', files.length) : undefined;
       const verbose = Boolean(cmd.optsWithGlobals().verbose);
@@ -92,7 +108,8 @@ export function registerPredict(program: Command): void {
           for (const l of loaded) {
             if ('error' in l) {
               failures++;
-              reportError(`deeppose predict: ${l.file}`, l.error, verbose);
+              // A file-system error names the path itself.
+              reportError((l.error as NodeJS.ErrnoException)?.path ? 'deeppose predict' : `deeppose predict: ${l.file}`, l.error, verbose);
               continue;
             }
             const r = results[ok.indexOf(l)]!;
@@ -101,19 +118,19 @@ export function registerPredict(program: Command): void {
               reportError(`deeppose predict: ${l.file}`, r, verbose);
               continue;
             }
-            const doc = predictionJson(l.file, r, model.info.id);
+            const doc = poseJson(r, model.info.id, l.file);
             if (opts.json) process.stdout.write(`${JSON.stringify(doc)}\n`);
             if (opts.out || opts.contactSheet) {
               const overlay = await drawOverlay(l.bytes, r.jointsPx, model.skeleton, { box: r.boxPx, labels: Boolean(opts.labels), format: opts.format });
               if (opts.contactSheet) sheet.push({ image: overlay, caption: path.basename(l.file) });
               if (opts.out) {
-                const base = path.join(opts.out, path.basename(l.file).replace(IMAGE_EXT, ''));
-                await writeFileAtomic(`${base}.json`, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
-                await writeFileAtomic(`${base}.overlay.${opts.format === 'jpeg' ? 'jpg' : opts.format}`, [overlay]);
+                const out = outputFiles(l.file, opts.out, opts.format);
+                await writeFileAtomic(out.json, [Buffer.from(`${JSON.stringify(doc, null, 2)}\n`)]);
+                await writeFileAtomic(out.overlay, [overlay]);
               }
             }
-            if (!opts.json && !bar) {
-              process.stdout.write(`${l.file}: ${r.names.length} joints, box ${r.boxPx.map((v) => Math.round(v)).join(',')}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n`);
+            if (!opts.json) {
+              process.stdout.write(`${l.file}: ${r.imageSize.width}×${r.imageSize.height}, box ${r.boxPx.map((v) => Math.round(v)).join(',')}, ${r.stagesRun} stage${r.stagesRun > 1 ? 's' : ''}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n${poseTable(doc)}\n`);
             }
           }
           bar?.tick(chunk.length);

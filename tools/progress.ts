@@ -1,6 +1,7 @@
 /**
  * A progress bar on stderr for long work. On a terminal it redraws one line;
- * otherwise (CI, pipes) it prints a line at every 10 % so logs stay short.
+ * otherwise (CI logs, pipes) it prints nothing until `done()`, then one
+ * summary line, so logs stay short.
  */
 export interface Progress {
   tick(n?: number): void;
@@ -11,7 +12,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
   const start = Date.now();
   let count = 0;
   let lastDraw = 0;
-  let lastDecile = -1;
+  let finished = false;
   const tty = Boolean(stream.isTTY);
   const draw = (final: boolean) => {
     const frac = total > 0 ? Math.min(1, count / total) : 1;
@@ -34,15 +35,11 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
           lastDraw = now;
           draw(false);
         }
-      } else {
-        const decile = Math.floor((10 * count) / Math.max(total, 1));
-        if (decile > lastDecile && decile < 10) {
-          lastDecile = decile;
-          draw(false);
-        }
       }
     },
     done() {
+      if (finished) return;
+      finished = true;
       draw(true);
     },
   };

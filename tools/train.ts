@@ -3,18 +3,15 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { openDataset, type PoseDataset } from '../data/dataset.js';
-import { createBatchIterator } from '../data/iterator.js';
-import { decodeImage } from '../data/image.js';
-import type { BoxXyxy } from '../data/transforms/legacy.js';
-import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
-import type { Skeleton } from '../data/skeletons.js';
+import { loadPoseModel } from '../model/pose-model.js';
+import type { ValidationScorer } from '../model/estimator.js';
+import { evaluateModel } from '../eval/evaluate.js';
 import { displacementStats, type DisplacementStats } from '../model/train/stage-examples.js';
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError } from '../core/errors.js';
-import { EvalCollector } from '../eval/collector.js';
 import { alexnetParamShapes } from '../model/train/alexnet-step.js';
 import { initParams, liteDims, loadParams, readSnapshot, type TrainerState } from '../model/train/params.js';
 import { train } from '../model/train/trainer.js';
+import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
 import { parseChoice, parseFloatIn, parseInt10 } from './options.js';
 import { progressBar, type Progress } from './progress.js';
@@ -44,18 +41,12 @@ interface TrainOptions {
   insideCrop?: boolean;
 }
 
-/** Strict PCP of `[N][K]` pixel predictions against ground truth and mask. */
-function strictPcpOf(pred: readonly (readonly [number, number][])[], gt: readonly (readonly (readonly [number, number])[])[], vis: readonly (readonly boolean[])[], skeleton: Skeleton): number {
-  const c = new EvalCollector(skeleton);
-  pred.forEach((p, i) => c.add({ image: String(i), predPx: p as [number, number][], gtPx: gt[i] as [number, number][], visible: vis[i] as boolean[] }));
-  return c.result().pcp.strict.total;
-}
-
 /** The previous stages' predictions (`[N][K]` px) on a dataset, with its ground truth and mask. */
 interface PreviousPredictions {
   readonly pred: [number, number][][];
   readonly gt: (readonly (readonly [number, number])[])[];
   readonly vis: (readonly boolean[])[];
+  readonly strictPcp: number;
 }
 
 /** Runs the previous stages over the training images (to fit their error distribution) and the validation images (the cascade's starting points there). */
@@ -63,39 +54,29 @@ async function previousStagePredictions(previous: string[] | undefined, sets: { 
   const model = await loadPoseModel({ model: previous, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
   try {
     const out: PreviousPredictions[] = [];
-    for (const { ds, label } of sets) out.push(await predictSet(model, ds, dataThreads, label));
+    for (const { ds, label } of sets) {
+      const bar = progressBar(label, ds.samples.length);
+      let shown = 0;
+      try {
+        const r = await evaluateModel(model, ds, { batchSize: 32, threads: dataThreads, onProgress: (done) => { bar.tick(done - shown); shown = done; } });
+        out.push({ pred: r.images.map((e) => e.predPx), gt: r.images.map((e) => e.gtPx), vis: r.images.map((e) => e.visible), strictPcp: r.result.pcp.strict.total });
+      } finally {
+        bar.done();
+      }
+    }
     return out;
   } finally {
     await model.close();
   }
 }
 
-async function predictSet(model: PoseModel, ds: PoseDataset, dataThreads: number | undefined, label: string): Promise<PreviousPredictions> {
-  const it = createBatchIterator(ds, { batchSize: 32, mode: 'eval', threads: dataThreads, size: model.info.inputSize, channels: model.info.channels });
-  const bar = progressBar(label, ds.samples.length);
-  const pred: [number, number][][] = [];
-  const gt: (readonly (readonly [number, number])[])[] = [];
-  const vis: (readonly boolean[])[] = [];
-  try {
-    for await (const b of it) {
-      const boxes: BoxXyxy[] = [];
-      for (let i = 0; i < b.size; i++) boxes.push(Array.from(b.cropBoxes.subarray(i * 4, i * 4 + 4)) as BoxXyxy);
-      const r = await model.predictFromCrops(b.x, boxes);
-      for (let i = 0; i < b.size; i++) {
-        const s = ds.samples[b.indices[i]!]!;
-        let p = r.jointsPx[i]!;
-        if (model.info.stages > 1) p = (await model.refine(await decodeImage(new Uint8Array(await readFile(s.imagePath))), p, boxes[i]!)).jointsPx;
-        pred.push(p);
-        gt.push(s.jointsPx);
-        vis.push(s.visible);
-      }
-      bar.tick(b.size);
-    }
-  } finally {
-    bar.done();
-    await it.close();
-  }
-  return { pred, gt, vis };
+/** Training's validation callback: the evaluation pipeline on the held-out images. */
+function validationScorer(val: PoseDataset | undefined, dataThreads: number | undefined): ValidationScorer | undefined {
+  if (!val) return undefined;
+  return async (estimator, stages) => {
+    const r = await evaluateModel(estimator, val, { stages, batchSize: 32, threads: dataThreads });
+    return { strictPcp: r.result.pcp.strict.total, images: r.images.map((e) => ({ jointsPx: e.predPx, gtPx: e.gtPx, visible: e.visible, cropBoxXyxy: e.cropBoxXyxy })) };
+  };
 }
 
 export function registerTrain(program: Command): void {
@@ -118,7 +99,7 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'onnxruntime threads for the training step (default: cores)', parseInt10('--threads', 1, 256))
     .option('--data-threads <n>', 'data iterator threads (default: cores)', parseInt10('--data-threads', 0, 256))
     .option('--limit <n>', 'use only the first N images of the split (quick runs)', parseInt10('--limit', 1, 100_000_000))
-    .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, 10), 1)
+    .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, MAX_CASCADE_STAGES), 1)
     .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
     .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
     .option('--inside-crop', 'stage ≥ 2: draw displacements conditioned on the true joint lying inside the crop (what a refinement stage can correct)')
@@ -164,7 +145,7 @@ export function registerTrain(program: Command): void {
         const stats = displacementStats(onTrain!.pred, onTrain!.gt, onTrain!.vis, ds.skeleton);
         if (onVal) {
           valStart = onVal.pred;
-          process.stderr.write(`deeppose train: previous stages alone on the validation images: strict PCP ${(100 * strictPcpOf(onVal.pred, onVal.gt, onVal.vis, ds.skeleton)).toFixed(2)} %\n`);
+          process.stderr.write(`deeppose train: previous stages alone on the validation images: strict PCP ${(100 * onVal.strictPcp).toFixed(2)} %\n`);
         }
         process.stderr.write(`deeppose train: previous-stage error per joint (torso diameters, mean ± sd): ${ds.skeleton.joints.map((j, i) => `${j} ${Math.hypot(...stats.mean[i]!).toFixed(2)}±${Math.sqrt(stats.cov[i]![0] + stats.cov[i]![2]).toFixed(2)}`).join(', ')}\n`);
         const ratios = [...stats.scaleRatios].sort((x, y) => x - y);
@@ -175,6 +156,7 @@ export function registerTrain(program: Command): void {
         `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
           `${cascade ? `stage ${cascade.stage}, σ ${cascade.sigma}${cascade.insideCrop ? ', displacements inside the crop' : ''}; ` : ''}${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
       );
+      const score = validationScorer(valSet, opts.dataThreads);
       let bar: Progress | undefined;
       let barEpoch = -1;
       const { log, stoppedByBudget } = await train(state, trainSet, valSet, {
@@ -195,7 +177,7 @@ export function registerTrain(program: Command): void {
           const f = (v: number | null, d = 5) => (v === null ? 'n/a' : v.toFixed(d));
           process.stderr.write(`epoch ${e.epoch} (iteration ${e.iteration}): train loss ${f(e.trainLoss)}, val loss ${f(e.valLoss)}, val strict PCP ${e.valStrictPcp === null ? 'n/a' : `${(100 * e.valStrictPcp).toFixed(1)}%`}, ${e.imagesPerSecond.toFixed(1)} images/s, ${e.minutes.toFixed(1)} min\n`);
         },
-        scorePcp: (pred, gt, vis) => strictPcpOf(pred, gt, vis, ds.skeleton),
+        ...(score ? { score } : {}),
       });
       const last = log.at(-1);
       process.stdout.write(`${stoppedByBudget ? 'stopped by the time budget' : 'finished'} at epoch ${last?.epoch ?? state.epoch}, iteration ${last?.iteration ?? state.iteration}; checkpoints in ${opts.out}\n`);

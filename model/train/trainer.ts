@@ -9,10 +9,9 @@ import path from 'node:path';
 import type { PoseDataset } from '../../data/dataset.js';
 import { createBatchIterator } from '../../data/iterator.js';
 import { createRng } from '../../core/random.js';
-import { readFile } from 'node:fs/promises';
-import { decodeImage } from '../../data/image.js';
-import { decodeJoints, jointsBox, legacyCropBox, type BoxXyxy } from '../../data/transforms/legacy.js';
-import { cascadeCrops, jointCropsInput, refineJoints } from '../cascade.js';
+import { decodeJoints, normaliseJoints } from '../../data/transforms/legacy.js';
+import { refineStage, type StageRunner } from '../cascade.js';
+import type { PoseEstimator, ValidationScorer } from '../estimator.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
 import { alexnet } from '../arch/alexnet.js';
 import { GraphBuilder } from '../onnx/builder.js';
@@ -112,8 +111,12 @@ export interface TrainHooks {
   /** Per-iteration progress within an epoch. */
   readonly onIteration?: (iterInEpoch: number, itersPerEpoch: number, loss: number) => void;
   readonly onEpoch?: (log: EpochLog) => void;
-  /** Scores validation predictions (`[N][K]` px) against ground truth; returns strict PCP. */
-  readonly scorePcp?: (predPx: [number, number][][], gtPx: [number, number][][], visible: boolean[][]) => number;
+  /**
+   * Runs an estimator over the validation images through the evaluation
+   * pipeline (tools/train.ts builds it on eval's `evaluateModel`); without
+   * it, validation is skipped.
+   */
+  readonly score?: ValidationScorer;
 }
 
 /** The current parameters as an inference model (for validation). */
@@ -127,84 +130,80 @@ function inferenceModel(params: ParamMap, dims: AlexNetDims): Uint8Array {
 }
 
 async function validate(params: ParamMap, dims: AlexNetDims, val: PoseDataset | undefined, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
-  if (!val || val.samples.length === 0) return { loss: null, pcp: null };
-  if (cfg.cascade) return validateJointCrops(params, dims, val, cfg, hooks);
+  if (!val || val.samples.length === 0 || !hooks.score) return { loss: null, pcp: null };
   const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
-  const it = createBatchIterator(val, { batchSize: 32, mode: 'eval', threads: cfg.dataThreads, size: dims.inputSize, seed: cfg.seed });
-  let sum = 0;
-  let count = 0;
-  const pred: [number, number][][] = [];
-  const gt: [number, number][][] = [];
-  const vis: boolean[][] = [];
-  const k = dims.widths.fc8 / 2;
+  const S = dims.inputSize;
+  const k = val.skeleton.joints.length;
+  const run: StageRunner = async (x, d) => (await model.run({ x: { data: x, dims: d } })).y!.data;
   try {
-    for await (const b of it) {
-      const y = (await model.run({ x: { data: b.x, dims: [b.size, 3, dims.inputSize, dims.inputSize] } })).y!.data;
-      for (let i = 0; i < b.size; i++) {
-        const v: boolean[] = [];
-        const g: [number, number][] = [];
-        for (let j = 0; j < k; j++) {
-          const on = b.visible[i * k + j] === 1;
-          v.push(on);
-          g.push([b.jointsPx[(i * k + j) * 2]!, b.jointsPx[(i * k + j) * 2 + 1]!]);
-          if (!on) continue;
-          for (let c = 0; c < 2; c++) {
-            const d = y[i * 2 * k + 2 * j + c]! - b.jointsNorm[(i * k + j) * 2 + c]!;
-            sum += d * d;
-            count++;
-          }
-        }
-        pred.push(decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), Array.from(b.cropBoxes.subarray(i * 4, i * 4 + 4)) as BoxXyxy, dims.inputSize));
-        gt.push(g);
-        vis.push(v);
+    if (cfg.cascade) return await validateJointCrops(dims, val, cfg, hooks.score, run);
+    // Stage 1: the evaluation pipeline (hooks.score) runs these weights on the person crops;
+    // the loss is the masked squared error of the normalised joints, as in training.
+    const estimator: PoseEstimator = {
+      skeleton: val.skeleton,
+      info: { inputSize: S, channels: 'bgr', stages: 1 },
+      async estimateBatch(batch) {
+        const b = batch.cropBoxes.length;
+        const y = await run(batch.x, [b, 3, S, S]);
+        return batch.cropBoxes.map((box, i) => decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), box, S));
+      },
+    };
+    const scored = await hooks.score(estimator, 1);
+    let sum = 0;
+    let count = 0;
+    for (const im of scored.images) {
+      const p = normaliseJoints(im.jointsPx, im.cropBoxXyxy, S);
+      const t = normaliseJoints(im.gtPx, im.cropBoxXyxy, S);
+      for (let j = 0; j < k; j++) {
+        if (!im.visible[j]) continue;
+        sum += (p[j]![0] - t[j]![0]) ** 2 + (p[j]![1] - t[j]![1]) ** 2;
+        count += 2;
       }
     }
+    return { loss: count > 0 ? sum / count : null, pcp: scored.strictPcp };
   } finally {
-    await it.close();
     await model.close();
   }
-  return { loss: count > 0 ? sum / count : null, pcp: hooks.scorePcp ? hooks.scorePcp(pred, gt, vis) : null };
 }
 
-/** Stage ≥ 2 validation: the masked loss on a fixed set of joint-centred examples of the held-out images. */
-async function validateJointCrops(params: ParamMap, dims: AlexNetDims, val: PoseDataset, cfg: TrainConfig, hooks: TrainHooks): Promise<{ loss: number | null; pcp: number | null }> {
-  const model = await OrtModel.load(inferenceModel(params, dims), 'validation', { threads: cfg.computeThreads });
+/**
+ * Stage ≥ 2 validation: the masked loss on a fixed set of joint-centred
+ * examples of the held-out images, and — given the previous stages'
+ * predictions there — the cascade's strict PCP through the evaluation
+ * pipeline, this stage refining each previous estimate as inference does.
+ */
+async function validateJointCrops(dims: AlexNetDims, val: PoseDataset, cfg: TrainConfig, score: ValidationScorer, run: StageRunner): Promise<{ loss: number | null; pcp: number | null }> {
   const src = jointCropSource(val, { ...cfg, dims: { ...dims, batch: 32 } }, cfg.seed + 1);
   let sum = 0;
   let count = 0;
-  try {
-    const batches = Math.min(8, src.itersPerEpoch);
-    for (let i = 0; i < batches; i++) {
-      const b = (await src.next())!;
-      const y = (await model.run({ x: { data: b.x, dims: [32, 3, dims.inputSize, dims.inputSize] } })).y!.data;
-      for (let j = 0; j < y.length; j++) {
-        if (!b.mask[j]) continue;
-        sum += (y[j]! - b.t[j]!) ** 2;
-        count++;
-      }
+  const batches = Math.min(8, src.itersPerEpoch);
+  for (let i = 0; i < batches; i++) {
+    const b = (await src.next())!;
+    const y = await run(b.x, [32, 3, dims.inputSize, dims.inputSize]);
+    for (let j = 0; j < y.length; j++) {
+      if (!b.mask[j]) continue;
+      sum += (y[j]! - b.t[j]!) ** 2;
+      count++;
     }
-    const start = cfg.cascade!.valStart;
-    if (!start || !hooks.scorePcp) return { loss: count ? sum / count : null, pcp: null };
-    // The cascade as inference runs it (PoseModel.refine): this stage on K crops around each previous estimate.
-    const S = dims.inputSize;
-    const k = val.skeleton.joints.length;
-    const pred: [number, number][][] = [];
-    for (let n = 0; n < val.samples.length; n++) {
-      const smp = val.samples[n]!;
-      const img = await decodeImage(new Uint8Array(await readFile(smp.imagePath)), { name: smp.imagePath });
-      const pb = jointsBox(smp.jointsPx, smp.visible);
-      const box = pb ? legacyCropBox(pb, img.width, img.height) : [0, 0, img.width, img.height];
-      const crops = cascadeCrops(start[n]!, val.skeleton, cfg.cascade!.sigma, Math.max(box[2] - box[0], box[3] - box[1]) / 2);
-      const y = (await model.run({ x: { data: jointCropsInput(img, crops, S, 'bgr'), dims: [k, 3, S, S] } })).y!.data;
-      pred.push(refineJoints(crops, y, k));
-    }
-    return {
-      loss: count ? sum / count : null,
-      pcp: hooks.scorePcp(pred, val.samples.map((v) => v.jointsPx.map((p) => [p[0], p[1]] as [number, number])), val.samples.map((v) => [...v.visible])),
-    };
-  } finally {
-    await model.close();
   }
+  const start = cfg.cascade!.valStart;
+  if (!start) return { loss: count ? sum / count : null, pcp: null };
+  const position = new Map(val.samples.map((smp, n) => [smp.index, n]));
+  const stage = { sigma: cfg.cascade!.sigma, inputSize: dims.inputSize, channels: 'bgr' as const };
+  const estimator: PoseEstimator = {
+    skeleton: val.skeleton,
+    info: { inputSize: dims.inputSize, channels: 'bgr', stages: 2 },
+    async estimateBatch(batch) {
+      const out: [number, number][][] = [];
+      for (let i = 0; i < batch.cropBoxes.length; i++) {
+        const previous = start[position.get(batch.indices[i]!)!]!;
+        out.push(await refineStage(batch.images![i]!, previous, batch.cropBoxes[i]!, val.skeleton, stage, run));
+      }
+      return out;
+    },
+  };
+  const scored = await score(estimator, 2);
+  return { loss: count ? sum / count : null, pcp: scored.strictPcp };
 }
 
 /**

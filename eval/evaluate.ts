@@ -1,0 +1,108 @@
+/**
+ * Scoring a model on a dataset split: the one evaluation pipeline, used by
+ * `deeppose eval`, training's per-epoch validation (through the callback
+ * tools/train.ts hands the trainer) and the benchmarks.
+ *
+ * The data iterator decodes each image once on its worker threads, makes
+ * the stage-1 crop and hands the pixels back with the batch; the model runs
+ * stage 1 on the batch and its later stages on those same pixels
+ * (`PoseEstimator.estimateBatch`); the collector turns predictions and
+ * ground truth into every metric at the end.
+ */
+import { DeepPoseError, invalidArgument } from '../core/errors.js';
+import type { PoseDataset } from '../data/dataset.js';
+import type { SkippedSample } from '../data/batch.js';
+import { createBatchIterator } from '../data/iterator.js';
+import type { BoxXyxy } from '../data/transforms/legacy.js';
+import type { PoseEstimator } from '../model/estimator.js';
+import { EvalCollector, type EvalImage, type EvalResult } from './collector.js';
+
+export interface EvaluateOptions {
+  /** Cascade stages to run (default: all the model has). */
+  readonly stages?: number;
+  /** Images per batch (default 16). */
+  readonly batchSize?: number;
+  /** Data iterator threads (default: cores; 0 = the calling thread). */
+  readonly threads?: number;
+  /** Person box from the annotated joints (`visible`, default) or the legacy CSV's mask (`split`). */
+  readonly boxFrom?: 'visible' | 'split';
+  /** Unreadable images: `fail` (default) or `skip` and count them. */
+  readonly onError?: 'fail' | 'skip';
+  /** Called after each batch with images done so far and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** One evaluated image. */
+export interface ImageEvaluation extends EvalImage {
+  /** `[K, 2]` predicted joints, pixels. */
+  readonly predPx: [number, number][];
+  /** Stage-1 crop, pixels. */
+  readonly cropBoxXyxy: BoxXyxy;
+}
+
+export interface ModelEvaluation {
+  /** Every metric (PCP strict/loose, PDJ, PCKh where head boxes exist). */
+  readonly result: EvalResult;
+  /** Per image, in split order (skipped images left out). */
+  readonly images: readonly ImageEvaluation[];
+  /** Images left out under `onError: 'skip'`. */
+  readonly skipped: readonly SkippedSample[];
+  /** Cascade stages run. */
+  readonly stages: number;
+  readonly seconds: number;
+}
+
+/** Runs `model` over `dataset` and scores it against the dataset's annotations. */
+export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, options: EvaluateOptions = {}): Promise<ModelEvaluation> {
+  const t0 = performance.now();
+  if (model.skeleton.id !== dataset.skeleton.id) {
+    throw new DeepPoseError('E_SKELETON_MISMATCH', `the model regresses ${model.skeleton.id} joints but ${dataset.dir} split ${dataset.split} is annotated with ${dataset.skeleton.id}`);
+  }
+  const stages = options.stages ?? model.info.stages;
+  if (!Number.isInteger(stages) || stages < 1 || stages > model.info.stages) {
+    throw invalidArgument('stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, stages);
+  }
+  const it = createBatchIterator(dataset, {
+    batchSize: options.batchSize ?? 16,
+    mode: 'eval',
+    threads: options.threads,
+    size: model.info.inputSize,
+    channels: model.info.channels,
+    boxFrom: options.boxFrom ?? 'visible',
+    onError: options.onError ?? 'fail',
+    keepPixels: stages > 1,
+  });
+  const k = dataset.skeleton.joints.length;
+  const byIndex = new Map(dataset.samples.map((smp) => [smp.index, smp]));
+  const collector = new EvalCollector(dataset.skeleton);
+  const images: ImageEvaluation[] = [];
+  let done = 0;
+  try {
+    for await (const batch of it) {
+      const cropBoxes: BoxXyxy[] = [];
+      for (let b = 0; b < batch.size; b++) cropBoxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
+      const indices = Array.from(batch.indices);
+      const pred = await model.estimateBatch({ x: batch.x, cropBoxes, indices, ...(batch.images ? { images: batch.images } : {}) }, stages);
+      for (let b = 0; b < batch.size; b++) {
+        const sample = byIndex.get(indices[b]!)!;
+        const gtPx: [number, number][] = [];
+        const visible: boolean[] = [];
+        for (let j = 0; j < k; j++) {
+          gtPx.push([batch.jointsPx[(b * k + j) * 2]!, batch.jointsPx[(b * k + j) * 2 + 1]!]);
+          visible.push(batch.visible[b * k + j] === 1);
+        }
+        const entry: ImageEvaluation = {
+          image: sample.image, imagePath: sample.imagePath, predPx: pred[b]!, gtPx, visible, cropBoxXyxy: cropBoxes[b]!,
+          ...(sample.headBoxXyxy ? { headBoxXyxy: sample.headBoxXyxy } : {}),
+        };
+        collector.add(entry);
+        images.push(entry);
+      }
+      done += batch.size;
+      options.onProgress?.(done + it.skippedCount, dataset.samples.length);
+    }
+  } finally {
+    await it.close();
+  }
+  return { result: collector.result(), images, skipped: [...it.skipped], stages, seconds: (performance.now() - t0) / 1000 };
+}

@@ -1,0 +1,49 @@
+/**
+ * What scoring a model needs from it: a batch already preprocessed for
+ * stage 1 (the data iterator's output) in, `[B, K, 2]` joints in
+ * original-image pixels out. `PoseModel` is one; training wraps its
+ * current weights as another, so evaluation (eval/evaluate.ts), training's
+ * per-epoch validation and the benchmarks all run the same pipeline.
+ */
+import type { Skeleton } from '../data/skeletons.js';
+import type { RawImage } from '../data/transforms/square-crop.js';
+import type { BoxXyxy } from '../data/transforms/legacy.js';
+
+/** A batch preprocessed for stage 1, with what the later stages need. */
+export interface PreparedBatch {
+  /** `[B, 3, S, S]` stage-1 input (legacy-normalised). May be transferred (detached) by the call. */
+  readonly x: Float32Array;
+  /** `[B]` stage-1 crop boxes, original-image pixels. */
+  readonly cropBoxes: readonly BoxXyxy[];
+  /** `[B]` the decoded images (decoded once, by the iterator): needed for stages ≥ 2. */
+  readonly images?: readonly RawImage[];
+  /** `[B]` index of each sample in its split. */
+  readonly indices: readonly number[];
+}
+
+export interface PoseEstimator {
+  readonly skeleton: Skeleton;
+  readonly info: {
+    /** Stage-1 input side S. */
+    readonly inputSize: number;
+    readonly channels: 'bgr' | 'rgb';
+    /** Cascade depth available. */
+    readonly stages: number;
+  };
+  /** `[B, K, 2]` joints, original-image pixels, after `stages` cascade stages. */
+  estimateBatch(batch: PreparedBatch, stages: number): Promise<[number, number][][]>;
+}
+
+/** One scored image of a validation pass, as the trainer needs it (for its loss and log). */
+export interface ValidationImage {
+  /** `[K, 2]` predicted joints, pixels. */
+  readonly jointsPx: readonly (readonly [number, number])[];
+  /** `[K, 2]` annotated joints, pixels. */
+  readonly gtPx: readonly (readonly [number, number])[];
+  /** `[K]` true where annotated. */
+  readonly visible: readonly boolean[];
+  readonly cropBoxXyxy: BoxXyxy;
+}
+
+/** Scores an estimator on a dataset (eval/evaluate.ts, handed to the trainer by tools/train.ts). */
+export type ValidationScorer = (estimator: PoseEstimator, stages: number) => Promise<{ readonly strictPcp: number; readonly images: readonly ValidationImage[] }>;
