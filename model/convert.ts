@@ -19,7 +19,8 @@ import { detectLayout } from './checkpoint/layout.js';
 
 /** Opset of converted inference graphs. */
 export const INFERENCE_OPSET = 13;
-export const CONVERTER_ID = 'deeppose-resurrected convert 1';
+import { CONVERTER_ID } from './converter-id.js';
+export { CONVERTER_ID };
 
 export interface ConvertOptions {
   readonly arch?: ArchId;

@@ -10,10 +10,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeepPoseError } from '../core/errors.js';
-import { sha256File } from './checkpoint/read.js';
-import { CONVERTER_ID, convertCheckpointToFile } from './convert.js';
+// The converter (protobuf schema, zip readers) loads only when a checkpoint is not in the cache yet.
+import { CONVERTER_ID } from './converter-id.js';
 import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** sha256 of a file, streamed (as model/checkpoint/read.ts computes it, without loading the checkpoint readers). */
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** The embedded default cascade description, shipped in the repository. */
 export const DEFAULT_CASCADE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../model/default/cascade.json');
@@ -56,6 +64,7 @@ async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: nu
   const cached = path.join(dir, `${sha}-${optionsKey}.onnx`);
   if (!existsSync(cached)) {
     log?.(`converting ${file} (first use; cached as ${cached})`);
+    const { convertCheckpointToFile } = await import('./convert.js');
     await convertCheckpointToFile(file, cached, { cascade });
   }
   const m = await loadOnnx(cached);

@@ -125,8 +125,15 @@ export class PoseModel implements PoseEstimator {
 
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
-    const stages = await resolveStageModels(specs, options.log);
+    // The worker starts (and loads onnxruntime) while the models are found and hashed.
     const pool = new InferencePool(options);
+    let stages: StageModel[];
+    try {
+      stages = await resolveStageModels(specs, options.log);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
     const model = new PoseModel(stages, pool);
     try {
       // Warm up: open every stage's session in the workers now, not on the first request.

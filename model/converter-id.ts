@@ -1,0 +1,6 @@
+/**
+ * The converter's identity, part of the conversion cache key
+ * (model/model-source.ts): its own module so that finding a cached
+ * conversion does not load the converter (protobuf schema, zip readers).
+ */
+export const CONVERTER_ID = 'deeppose-resurrected convert 1';
