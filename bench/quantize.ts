@@ -21,8 +21,6 @@ import { openDataset } from '../data/dataset.js';
 import { DEFAULT_CASCADE, resolveStageModels, type StageModel } from '../model/model-source.js';
 import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import { describeMethod, parseMethod } from '../model/quantize/calibrate.js';
-import { decodeModel, encodeModel } from '../model/quantize/graph.js';
-import { rewriteLrnAsBand } from '../model/quantize/lrn-band.js';
 import { quantizeCascade } from '../model/quantize/quantize-model.js';
 import { OrtModel } from '../model/runtime/ort.js';
 import { hasShared, median, REPO, SHARED, writeResult } from './common.js';
@@ -78,15 +76,11 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
     const method = parseMethod(CALIBRATION);
     const q = (await quantizeCascade({ stages: floatStages, dataset: { ...ds, samples: ds.samples.slice(0, count) }, methods: [method], threads })).get(describeMethod(method))!;
     const quantizeSeconds = (performance.now() - t0) / 1000;
-    const band = await Promise.all(floatStages.map(async (s) => {
-      const m = decodeModel(readFileSync(s.onnxPath));
-      rewriteLrnAsBand(m);
-      return encodeModel(m);
-    }));
+    // float32 as converted (ONNX LRN), float32 as the runtime now runs it (band-matrix LRN at session creation), int8.
     const variants = {
-      float32: DEFAULT_CASCADE,
-      float32BandLrn: writeCascade(path.join(tmp, 'band'), floatStages, band),
-      int8: writeCascade(path.join(tmp, 'int8'), floatStages, q.map((s) => s.bytes)),
+      float32: { model: DEFAULT_CASCADE, lrn: 'onnx' },
+      float32BandLrn: { model: DEFAULT_CASCADE, lrn: 'band' },
+      int8: { model: writeCascade(path.join(tmp, 'int8'), floatStages, q.map((s) => s.bytes)), lrn: 'band' },
     } as const;
     type V = keyof typeof variants;
     const imgs = images(16);
@@ -96,9 +90,9 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
     const models = {} as Record<V, PoseModel>;
     const bare = {} as Record<V, OrtModel[]>;
     for (const v of Object.keys(variants) as V[]) {
-      models[v] = await loadPoseModel({ model: variants[v], workers: 1, threads });
-      const st = await resolveStageModels([variants[v]]);
-      bare[v] = await Promise.all(st.map((m) => OrtModel.load(m.onnxPath, `${v} bare`, { threads })));
+      models[v] = await loadPoseModel({ model: variants[v].model, lrn: variants[v].lrn, workers: 1, threads });
+      const st = await resolveStageModels([variants[v].model]);
+      bare[v] = await Promise.all(st.map((m) => OrtModel.load(m.onnxPath, `${v} bare`, { threads, lrn: variants[v].lrn })));
     }
     const samples = Object.fromEntries((Object.keys(variants) as V[]).map((v) => [v, {
       stage1MsBatch1: [], stage1ImagesPerSecBatch16: [], cascadeMsBatch1: [], cascadeImagesPerSecBatch16: [], bareStage1MsBatch16: [], bareStage2MsBatch14: [],
@@ -143,17 +137,22 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
 
     // Whole-process `deeppose eval` of the test split (shared data only), float32 and int8, paired.
     let evalWallSeconds: Record<string, number> | string = 'skipped: ../shared not present';
+    const evalScores: Record<string, Record<string, number>> = {};
     if (hasShared()) {
       const int8Dir = path.join(tmp, 'int8-cli');
       const qrun = spawnSync(process.execPath, [path.join(REPO, 'dist', 'tools', 'cli.js'), 'quantize', '-o', int8Dir, '--dataset', calDir, '--split', 'legacy-train', '--count', String(count), '--calibration', CALIBRATION], { encoding: 'utf8' });
       if (qrun.status !== 0) throw new Error(`deeppose quantize failed: ${qrun.stderr}`);
       const evalRun = (model: string | undefined, stages: number): number => {
+        const out = path.join(tmp, `eval-${stages}-${model ? 'int8' : 'float'}`);
         const args = [path.join(REPO, 'dist', 'tools', 'cli.js'), 'eval', ...(model ? ['--model', model] : []), '--stages', String(stages),
-          '--dataset', path.join(SHARED, 'datasets', 'lspet'), '--split', 'legacy-test', '--out', path.join(tmp, `eval-${stages}-${model ? 'int8' : 'float'}`)];
+          '--dataset', path.join(SHARED, 'datasets', 'lspet'), '--split', 'legacy-test', '--out', out];
         const e0 = performance.now();
         const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`deeppose eval failed: ${r.stderr}`);
-        return +((performance.now() - e0) / 1000).toFixed(2);
+        const seconds = +((performance.now() - e0) / 1000).toFixed(2);
+        const h = (JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as { headline: Record<string, number> }).headline;
+        evalScores[`${model ? 'int8' : 'float32'}${stages === 1 ? 'Stage1' : 'Cascade'}`] = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, +(100 * v).toFixed(3)]));
+        return seconds;
       };
       evalWallSeconds = {
         float32Stage1: evalRun(undefined, 1),
@@ -163,7 +162,7 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
       };
     }
     const result = {
-      description: 'embedded default model (AlexNet-lite, 14 joints): float32 as converted, float32 with the band-matrix LRN, int8 QDQ (deeppose quantize); pipeline = JPEG bytes → joints through a worker thread; bare = onnxruntime session alone',
+      description: 'embedded default model (AlexNet-lite, 14 joints): float32 as converted (ONNX LRN), float32 with the band-matrix LRN (what the runtime now runs), int8 QDQ (deeppose quantize); eval = deeppose eval as shipped (float32 with the band-matrix LRN); pipeline = JPEG bytes → joints through a worker thread; bare = onnxruntime session alone',
       threads,
       rounds: ROUNDS,
       images: `16 LSPET images (${hasShared() ? 'shared dataset' : 'vendored fixtures'})`,
@@ -171,6 +170,7 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
       medians: summary,
       speedupOverFloat32,
       evalWallSeconds,
+      evalScoresPercent: evalScores,
       note: 'paired rounds (every variant back to back in each round) on a 2-core machine shared with other developers: compare within this file, not across files',
       target: { int8CascadeBatch16OverFloat32: 2, int8CascadeEvalSeconds: 20 },
     };
@@ -183,4 +183,72 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   console.log(JSON.stringify(await benchQuantize(), null, 2));
+}
+
+/**
+ * Calibration methods compared by measurement: one calibration pass over
+ * the first 256 legacy-train images, a QDQ cascade per method (minmax and
+ * percentiles), and the same with fc8 quantized too; each scored on the
+ * last 500 legacy-train images (held out: neither calibration nor either
+ * stage's training used them), stage 1 and cascade, beside float32, with
+ * the int8 joints' distance from the float32 joints (fidelity).
+ * `npm run bench -- quantize-methods` (needs ../shared); writes
+ * bench/results/quantize-methods.json.
+ */
+export async function benchQuantizeMethods(): Promise<Record<string, unknown>> {
+  if (!hasShared()) return { skipped: '../shared not present' };
+  const { evaluateModel } = await import('../eval/evaluate.js');
+  const threads = os.availableParallelism();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'deeppose-bench-qmethods-'));
+  try {
+    const lspet = path.join(SHARED, 'datasets', 'lspet');
+    const train = await openDataset(lspet, 'legacy-train');
+    const calibration = { ...train, samples: train.samples.slice(0, 256) };
+    const heldOut = { ...train, samples: train.samples.slice(-500) };
+    const floatStages = await resolveStageModels([DEFAULT_CASCADE]);
+    const methods = ['minmax', 'percentile:99.9', 'percentile:99.99', 'percentile:99.999'].map(parseMethod);
+    const variants: Record<string, string> = { float32: DEFAULT_CASCADE };
+    const t0 = performance.now();
+    const q = await quantizeCascade({ stages: floatStages, dataset: calibration, methods, threads });
+    for (const [name, stages] of q) variants[`int8 ${name}`] = writeCascade(path.join(tmp, name.replace(/\W+/g, '-')), floatStages, stages.map((s) => s.bytes));
+    const allInt8 = (await quantizeCascade({ stages: floatStages, dataset: calibration, methods: [parseMethod(CALIBRATION)], floatLayers: [], threads })).get(describeMethod(parseMethod(CALIBRATION)))!;
+    variants[`int8 ${describeMethod(parseMethod(CALIBRATION))}, fc8 int8 too`] = writeCascade(path.join(tmp, 'all-int8'), floatStages, allInt8.map((s) => s.bytes));
+    const quantizeSeconds = (performance.now() - t0) / 1000;
+    const rows: Record<string, unknown>[] = [];
+    const floatJoints: Record<number, [number, number][][]> = {};
+    for (const [name, spec] of Object.entries(variants)) {
+      const model = await loadPoseModel({ model: spec, workers: 1, threads });
+      try {
+        for (const stages of [1, 2]) {
+          const e = await evaluateModel(model, heldOut, { stages });
+          const joints = e.images.map((im) => im.predPx);
+          if (name === 'float32') floatJoints[stages] = joints;
+          const d: number[] = [];
+          joints.forEach((js, i) => js.forEach((p, k) => d.push(Math.hypot(p[0] - floatJoints[stages]![i]![k]![0], p[1] - floatJoints[stages]![i]![k]![1]))));
+          d.sort((a, b) => a - b);
+          const h = e.result;
+          rows.push({
+            variant: name, stages,
+            strictPcp: +(100 * (h.pcp.strict.total ?? Number.NaN)).toFixed(2),
+            loosePcp: +(100 * (h.pcp.loose.total ?? Number.NaN)).toFixed(2),
+            pdj20: +(100 * (h.pdj.curve[h.pdj.thresholds.findIndex((t) => Math.abs(t - 0.2) < 1e-9)] ?? Number.NaN)).toFixed(2),
+            jointShiftFromFloat32Px: { mean: +(d.reduce((a, b) => a + b, 0) / d.length).toFixed(3), median: +d[d.length >> 1]!.toFixed(3), p95: +d[Math.floor(0.95 * (d.length - 1))]!.toFixed(3) },
+            seconds: +e.seconds.toFixed(1),
+          });
+          process.stderr.write(`${JSON.stringify(rows[rows.length - 1])}\n`);
+        }
+      } finally {
+        await model.close();
+      }
+    }
+    const result = {
+      description: 'calibration methods compared: calibrated on the first 256 legacy-train images, scored on the last 500 (held out); joint shift = distance of each int8 joint from the float32 joint, pixels',
+      calibrationSeconds: +quantizeSeconds.toFixed(1),
+      rows,
+    };
+    await writeResult('quantize-methods', result);
+    return result;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

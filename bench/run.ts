@@ -11,6 +11,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   service: async () => (await import('./service.js')).benchService,
   train: async () => (await import('./train.js')).benchTrain,
   quantize: async () => (await import('./quantize.js')).benchQuantize,
+  'quantize-methods': async () => (await import('./quantize.js')).benchQuantizeMethods,
   startup: async () => (await import('./startup.js')).benchStartup,
   eval: async () => (await import('./eval.js')).benchEval,
 };

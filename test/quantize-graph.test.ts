@@ -113,3 +113,22 @@ test('ranges: minmax is exact; percentile P clips both tails of the sampled valu
   assert.throws(() => parseMethod('entropy'), (e: unknown) => e instanceof DeepPoseError && e.code === 'E_INVALID_ARGUMENT'
     && e.message === '--calibration: expected minmax, percentile or percentile:P with 90 < P < 100, found "entropy"');
 });
+
+test('session-time band LRN on the bytes: same output as LRN, same graph as the schema-based pass; no LRN, same bytes', async () => {
+  const { bandLrnBytes } = await import('../model/runtime/band-lrn.js');
+  const rewritten = bandLrnBytes(floatBytes);
+  const ops = (decodeModel(rewritten).graph!.node ?? []).map((n) => n.opType);
+  const viaSchema = decodeModel(floatBytes);
+  rewriteLrnAsBand(viaSchema);
+  assert.deepEqual(ops, (viaSchema.graph!.node ?? []).map((n) => n.opType));
+  assert.equal(ops.filter((o) => o === 'LRN').length, 0);
+  const want = (await run(floatBytes, 'lrn')).y!.data;
+  const got = (await run(rewritten, 'band bytes')).y!.data;
+  const d = maxAbsDiff(want, got);
+  assert.ok(d < 1e-6, `max abs difference ${d}`);
+  assert.ok(d > 0 || ops.includes('Pow'));
+  assert.equal(bandLrnBytes(rewritten), rewritten);
+  const viaOption = await OrtModel.load(floatBytes, 'option', { threads: 1, lrn: 'band' });
+  sessions.push(viaOption);
+  assert.ok(maxAbsDiff(want, (await viaOption.run({ x })).y!.data) < 1e-6);
+});

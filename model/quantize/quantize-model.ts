@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PoseDataset } from '../../data/dataset.js';
-import { decodeImage } from '../../data/image.js';
 import { createBatchIterator } from '../../data/iterator.js';
 import { SKELETONS, type SkeletonId } from '../../data/skeletons.js';
 import { decodeJoints, type BoxXyxy } from '../../data/transforms/legacy.js';
@@ -98,17 +97,17 @@ export async function quantizeCascade(req: QuantizeRequest): Promise<Map<string,
     const first = req.stages[0]!.metadata;
     const skeleton = SKELETONS[(first.skeleton ?? 'lsp14') as SkeletonId];
     const k = first.joints;
-    const it = createBatchIterator(req.dataset, { batchSize: batch, mode: 'eval', size: first.inputSize, channels: first.channels });
+    // Stage ≥ 2 crops come from the pixels the iterator decoded for stage 1 (keepPixels), as in evaluation.
+    const it = createBatchIterator(req.dataset, { batchSize: batch, mode: 'eval', size: first.inputSize, channels: first.channels, keepPixels: prepared.length > 1 });
     try {
       for await (const b of it) {
         const s1 = first.inputSize;
         const y = await runAndCollect(prepared[0]!, b.x, [b.size, 3, s1, s1]);
         if (prepared.length > 1) {
           for (let j = 0; j < b.size; j++) {
-            const sample = req.dataset.samples[b.indices[j]!]!;
             const box = Array.from(b.cropBoxes.subarray(j * 4, j * 4 + 4)) as BoxXyxy;
             let joints = decodeJoints(y.subarray(j * 2 * k, (j + 1) * 2 * k), box, s1);
-            const img = await decodeImage(new Uint8Array(await readFile(sample.imagePath)));
+            const img = b.images![j]!;
             for (const p of prepared.slice(1)) {
               const md = p.stage.metadata;
               const crops = cascadeCrops(joints, skeleton, md.cascade.sigma!, Math.max(box[2] - box[0], box[3] - box[1]) / 2);

@@ -14,6 +14,8 @@ export interface PoolOptions {
   readonly workers?: number;
   /** Intra-op threads per worker (default: cores / workers). */
   readonly threads?: number;
+  /** LRN as a band-matrix convolution (default) or the ONNX LRN op (model/runtime/ort.ts). */
+  readonly lrn?: 'band' | 'onnx';
 }
 
 export interface RunResult {
@@ -52,7 +54,7 @@ export class InferencePool {
       minThreads: plan.workers,
       maxThreads: plan.workers,
       idleTimeout: Infinity,
-      workerData: { threads: plan.threads },
+      workerData: { threads: plan.threads, lrn: options.lrn ?? 'band' },
     });
   }
 
