@@ -26,7 +26,7 @@ import { OrtModel } from '../model/runtime/ort.js';
 import { hasShared, median, REPO, SHARED, writeResult } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_QUANTIZE_ROUNDS ?? 3);
-const CALIBRATION = 'percentile:99.99';
+const CALIBRATION = 'minmax';
 
 function images(n: number): Uint8Array[] {
   const dir = hasShared() ? path.join(SHARED, 'datasets', 'lspet', 'images') : path.join(REPO, 'test', 'fixtures', 'lspet', 'images');

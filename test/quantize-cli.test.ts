@@ -37,7 +37,7 @@ writeFileSync(cascade, JSON.stringify({ stages: [{ file: CKPT, stage: 1 }, { fil
 test('a cascade becomes an int8 cascade directory that inspect describes and predict runs', async () => {
   const r = await cli('quantize', '--model', cascade, '-o', 'int8', '--dataset', LSPET, '--split', 'legacy-train', '--count', '6', '--batch', '4');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^stage 1: int8 QDQ \(percentile 99\.99; 6 images of lspet\/legacy-train; float: fc8\) from c7-alexnet-lsp14-bare\.npz onnx sha256 [0-9a-f]{12}, [\d.]+ KiB$/m);
+  assert.match(r.stdout, /^stage 1: int8 QDQ \(minmax; 6 images of lspet\/legacy-train; float: fc8\) from c7-alexnet-lsp14-bare\.npz onnx sha256 [0-9a-f]{12}, [\d.]+ KiB$/m);
   assert.match(r.stdout, /^stage 2: int8 QDQ/m);
   assert.deepEqual(readdirSync(path.join(tmp.dir, 'int8')).sort(), ['cascade.json', 'stage1.int8.onnx', 'stage2.int8.onnx']);
   const doc = JSON.parse(readFileSync(path.join(tmp.dir, 'int8', 'cascade.json'), 'utf8')) as { stages: unknown[] };
@@ -47,7 +47,7 @@ test('a cascade becomes an int8 cascade directory that inspect describes and pre
   assert.equal(i.code, 0, i.stderr);
   assert.match(i.stdout, /^model {6}int8 \(cascade, 2 stages\)$/m);
   assert.match(i.stdout, /layers {5}int8: conv1, conv2, conv3, conv4, conv5, fc6, fc7; float32: fc8/);
-  assert.match(i.stdout, /calibrated 6 images of .*lspet split legacy-train \(im00001\.jpg … im00008\.jpg; names sha256 [0-9a-f]{16}…\), percentile 99\.99/);
+  assert.match(i.stdout, /calibrated 6 images of .*lspet split legacy-train \(im00001\.jpg … im00008\.jpg; names sha256 [0-9a-f]{16}…\), minmax/);
   assert.match(i.stdout, /joint crops of side σ=2 × torso diameter/);
   const json = JSON.parse((await cli('inspect', 'int8', '--json')).stdout) as { metadata: { quantization: { source: { checkpointSha256: string; onnxSha256: string } } } }[];
   assert.equal(json.length, 2);
@@ -65,9 +65,9 @@ test('a cascade becomes an int8 cascade directory that inspect describes and pre
 });
 
 test('one stage to one .onnx; refusals name the problem', async () => {
-  const r = await cli('quantize', '--model', CKPT, '-o', 'one.onnx', '--dataset', LSPET, '--split', 'legacy-train', '--count', '4', '--calibration', 'minmax', '--float-layers', 'none');
+  const r = await cli('quantize', '--model', CKPT, '-o', 'one.onnx', '--dataset', LSPET, '--split', 'legacy-train', '--count', '4', '--calibration', 'percentile:99.999', '--float-layers', 'none');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^stage 1: int8 QDQ \(minmax; 4 images of lspet\/legacy-train; float: none\)/m);
+  assert.match(r.stdout, /^stage 1: int8 QDQ \(percentile 99.999; 4 images of lspet\/legacy-train; float: none\)/m);
   assert.ok(existsSync(path.join(tmp.dir, 'one.onnx')));
 
   const again = await cli('quantize', '--model', CKPT, '-o', 'one.onnx', '--dataset', LSPET, '--split', 'legacy-train');
@@ -76,7 +76,7 @@ test('one stage to one .onnx; refusals name the problem', async () => {
 
   const twice = await cli('quantize', '--model', 'one.onnx', '-o', 'two.onnx', '--dataset', LSPET, '--split', 'legacy-train');
   assert.equal(twice.code, 1);
-  assert.match(twice.stderr, /^deeppose quantize: one\.onnx: is already an int8 model \(int8 QDQ \(minmax; .*\); quantize the float model \[E_ALREADY_QUANTIZED\]\n$/);
+  assert.match(twice.stderr, /^deeppose quantize: one\.onnx: is already an int8 model \(int8 QDQ \(percentile 99\.999; .*\); quantize the float model \[E_ALREADY_QUANTIZED\]\n$/);
 
   const cas = await cli('quantize', '--model', cascade, '-o', 'c.onnx', '--dataset', LSPET, '--split', 'legacy-train');
   assert.equal(cas.code, 1);

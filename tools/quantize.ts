@@ -21,8 +21,8 @@ import { parseInt10 } from './options.js';
 import { checkOutputPath, OutputPathError } from './output-path.js';
 import { progressBar } from './progress.js';
 
-/** The range method `deeppose quantize` uses unless told otherwise (chosen by measurement: README "int8"). */
-export const DEFAULT_CALIBRATION = 'percentile:99.99';
+/** The range method `deeppose quantize` uses unless told otherwise (chosen by measurement: the smallest joint shift from float32 on held-out images, bench/results/quantize-methods.json). */
+export const DEFAULT_CALIBRATION = 'minmax';
 
 interface QuantizeCliOptions {
   model?: string[];
