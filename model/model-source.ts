@@ -5,7 +5,7 @@
  * embedded default. Every path ends in ONNX files with our metadata.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,8 +51,51 @@ export function cacheDir(): string {
 }
 
 async function loadOnnx(file: string): Promise<StageModel> {
-  const bytes = await readFile(file);
+  const bytes = (await metadataFieldsOf(file)) ?? await readFile(file);
   return { onnxPath: file, metadata: parseModelMetadata(readMetadataProps(bytes), file), source: file };
+}
+
+/**
+ * The metadata_props fields (14) of an ONNX file, found by reading only the
+ * tag and length of each top-level field (the graph and its weights are
+ * skipped, not read): start-up time. Undefined when the file does not scan
+ * cleanly; the caller then reads it whole (and reports what is wrong).
+ */
+async function metadataFieldsOf(file: string): Promise<Uint8Array | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(20);
+    const parts: Uint8Array[] = [];
+    let pos = 0;
+    while (pos < size) {
+      const n = (await fh.read(head, 0, Math.min(head.length, size - pos), pos)).bytesRead;
+      let p = 0;
+      const varint = (): number | undefined => {
+        let v = 0;
+        for (let shift = 0; p < n && shift < 64; shift += 7) {
+          const b = head[p++]!;
+          v += (b & 0x7f) * 2 ** shift;
+          if (b < 0x80) return v;
+        }
+        return undefined;
+      };
+      const tag = varint();
+      if (tag === undefined) return undefined;
+      const wire = tag & 7;
+      const len = wire === 2 ? varint() : wire === 0 ? (varint() === undefined ? undefined : 0) : wire === 1 ? 8 : wire === 5 ? 4 : undefined;
+      if (len === undefined || pos + p + len > size) return undefined;
+      if (tag >>> 3 === 14) {
+        const field = Buffer.alloc(p + len);
+        await fh.read(field, 0, field.length, pos);
+        parts.push(field);
+      }
+      pos += p + len;
+    }
+    return Buffer.concat(parts);
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Converts a legacy checkpoint once; later calls find it in the cache by the file's sha256. */

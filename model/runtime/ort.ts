@@ -50,7 +50,7 @@ export class OrtModel {
     };
     try {
       if (options.lrn === 'band') {
-        const bytes = typeof model === 'string' ? new Uint8Array(await readFile(model)) : model;
+        const bytes = typeof model === 'string' ? await readFile(model) : model; // a Buffer is a Uint8Array: no copy
         const rewritten = bandLrnBytes(bytes);
         if (rewritten !== bytes || typeof model !== 'string') model = rewritten;
       }
