@@ -13,7 +13,10 @@ import { decodeImage, DEFAULT_MAX_PIXELS, probeImage, type DecodedImage } from '
 import { createRng } from '../core/random.js';
 import { SKELETONS, type SkeletonId } from './skeletons.js';
 import { augmentSampleInto, drawAugmentParams, LEGACY_AUGMENT, type AugmentOptions } from './transforms/augment.js';
-import { jointsBox, legacyCropBox, normaliseJoints, preprocessCrop, type BoxXyxy } from './transforms/legacy.js';
+import { jointsBox, legacyCropBox, LEGACY_CROP_ZOOM, normaliseJoints, preprocessCrop, type BoxXyxy } from './transforms/legacy.js';
+
+/** Where the person box of a sample comes from (see `BatchConfig.boxFrom`). */
+export type BoxSource = 'visible' | 'split' | 'whole';
 
 /** Which transform a batch gets. */
 export type TransformMode = 'eval' | 'train';
@@ -32,9 +35,11 @@ export interface BatchConfig {
   /**
    * Which mask makes the person box: `visible` (annotated joints, the
    * default) or `split` (the legacy CSV's own mask, to reproduce the legacy
-   * crop boxes exactly where the two differ).
+   * crop boxes exactly where the two differ); `whole`: no person box, the
+   * crop is the whole image (what a photo without a box gets, and what a
+   * person-finding stage is trained on).
    */
-  readonly boxFrom: 'visible' | 'split';
+  readonly boxFrom: BoxSource;
   readonly onError: 'fail' | 'skip';
   /**
    * Evaluation: also hand back each decoded image (`BatchData.images`), so
@@ -159,7 +164,10 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
     boxMask.push(config.boxFrom === 'split' && ref.splitVisible ? ANY_OFF(ref.splitVisible, k) : ref.visible[k] === 1);
   }
   const pb = ref.personBoxXywh;
-  const personBox = pb ? { cx: pb[0]! + pb[2]! / 2, cy: pb[1]! + pb[3]! / 2, w: pb[2]!, h: pb[3]! } : jointsBox(joints, boxMask);
+  const personBox = config.boxFrom === 'whole'
+    // The legacy crop is 1.5 × the box: a box of 1/1.5 of the image makes the crop the whole image.
+    ? { cx: img.width / 2, cy: img.height / 2, w: img.width / LEGACY_CROP_ZOOM, h: img.height / LEGACY_CROP_ZOOM }
+    : pb ? { cx: pb[0]! + pb[2]! / 2, cy: pb[1]! + pb[3]! / 2, w: pb[2]!, h: pb[3]! } : jointsBox(joints, boxMask);
   let box: BoxXyxy;
   let norm: [number, number][];
   let vis: boolean[];

@@ -44,3 +44,32 @@ export function personBoxIn(bboxPx: readonly number[] | undefined, image: { read
   }
   return [x, y, w, h];
 }
+
+/**
+ * The person box implied by estimated joints `[K, 2]` (a person finder's
+ * output): their bounding box about its centre, each side × `scale`,
+ * clipped to the image, at least 8 px. Null when no joint is finite.
+ */
+export function boxFromJoints(jointsPx: readonly (readonly [number, number])[], scale: number, image: { readonly width: number; readonly height: number }): BoxXywhPx | null {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const [x, y] of jointsPx) {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
+  if (!Number.isFinite(x0)) return null;
+  const cx = (x0 + x1) / 2;
+  const cy = (y0 + y1) / 2;
+  const w = Math.max(8, (x1 - x0) * scale);
+  const h = Math.max(8, (y1 - y0) * scale);
+  const bx0 = Math.max(0, Math.min(image.width - 8, cx - w / 2));
+  const by0 = Math.max(0, Math.min(image.height - 8, cy - h / 2));
+  const bx1 = Math.min(image.width, Math.max(bx0 + 8, cx + w / 2));
+  const by1 = Math.min(image.height, Math.max(by0 + 8, cy + h / 2));
+  return [bx0, by0, bx1 - bx0, by1 - by0];
+}

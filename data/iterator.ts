@@ -21,7 +21,7 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { buildBatch, DEFAULT_BATCH_CONFIG, type BatchConfig, type BatchData, type BatchFailure, type BatchTask, type SampleRef, type SkippedSample, type TransformMode } from './batch.js';
+import { buildBatch, DEFAULT_BATCH_CONFIG, type BoxSource, type BatchConfig, type BatchData, type BatchFailure, type BatchTask, type SampleRef, type SkippedSample, type TransformMode } from './batch.js';
 import type { PoseDataset, PoseSample } from './dataset.js';
 import { SampleLoadError } from './dataset-errors.js';
 import { invalidArgument } from '../core/errors.js';
@@ -47,7 +47,7 @@ export interface IteratorOptions {
   readonly channels?: 'bgr' | 'rgb';
   readonly augment?: AugmentOptions;
   readonly maxPixels?: number;
-  readonly boxFrom?: 'visible' | 'split';
+  readonly boxFrom?: BoxSource;
   /** `fail` (default) or `skip` unreadable images. */
   readonly onError?: 'fail' | 'skip';
   /** Images each thread decodes concurrently (default 1). */

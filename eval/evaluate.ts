@@ -11,7 +11,7 @@
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import type { PoseDataset } from '../data/dataset.js';
-import type { SkippedSample } from '../data/batch.js';
+import type { BoxSource, SkippedSample } from '../data/batch.js';
 import { createBatchIterator } from '../data/iterator.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 import type { PoseEstimator } from '../model/estimator.js';
@@ -24,8 +24,12 @@ export interface EvaluateOptions {
   readonly batchSize?: number;
   /** Data iterator threads (default: cores; 0 = the calling thread). */
   readonly threads?: number;
-  /** Person box from the annotated joints (`visible`, default) or the legacy CSV's mask (`split`). */
-  readonly boxFrom?: 'visible' | 'split';
+  /**
+   * Person box from the annotated joints (`visible`, default), the legacy
+   * CSV's mask (`split`), none (`whole`: the whole image), or the model's
+   * person finder (`found`: what a photo without a box gets).
+   */
+  readonly boxFrom?: BoxSource | 'found';
   /** Unreadable images: `fail` (default) or `skip` and count them. */
   readonly onError?: 'fail' | 'skip';
   /** Called after each batch with images done so far and the total. */
@@ -62,15 +66,17 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
   if (!Number.isInteger(stages) || stages < 1 || stages > model.info.stages) {
     throw invalidArgument('stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, stages);
   }
+  const find = options.boxFrom === 'found';
+  if (find && !model.info.personFinder) throw invalidArgument('boxFrom', 'visible, split or whole: this model has no person finder', 'found');
   const it = createBatchIterator(dataset, {
     batchSize: options.batchSize ?? 16,
     mode: 'eval',
     threads: options.threads,
     size: model.info.inputSize,
     channels: model.info.channels,
-    boxFrom: options.boxFrom ?? 'visible',
+    boxFrom: find ? 'whole' : options.boxFrom ?? 'visible',
     onError: options.onError ?? 'fail',
-    keepPixels: stages > 1,
+    keepPixels: stages > 1 || find,
   });
   const k = dataset.skeleton.joints.length;
   const byIndex = new Map(dataset.samples.map((smp) => [smp.index, smp]));
@@ -82,7 +88,7 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
       const cropBoxes: BoxXyxy[] = [];
       for (let b = 0; b < batch.size; b++) cropBoxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
       const indices = Array.from(batch.indices);
-      const pred = await model.estimateBatch({ x: batch.x, cropBoxes, indices, ...(batch.images ? { images: batch.images } : {}) }, stages);
+      const pred = await model.estimateBatch({ x: batch.x, cropBoxes, indices, ...(batch.images ? { images: batch.images } : {}) }, stages, { find });
       for (let b = 0; b < batch.size; b++) {
         const sample = byIndex.get(indices[b]!)!;
         const gtPx: [number, number][] = [];

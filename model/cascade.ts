@@ -7,7 +7,8 @@
  * displacement. All K crops of an image run as one batch; crop i uses the
  * i-th joint's output.
  */
-import type { Skeleton } from '../data/skeletons.js';
+import { flipPermutation, type Skeleton } from '../data/skeletons.js';
+import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 import { gcnInPlace } from '../data/transforms/legacy.js';
 import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
@@ -83,11 +84,26 @@ export type StageRunner = (x: Float32Array, dims: [number, number, number, numbe
  */
 export async function refineStage(
   image: RawImage, jointsPx: readonly (readonly [number, number])[], cropBox: BoxXyxy, skeleton: Skeleton,
-  stage: { readonly sigma: number; readonly inputSize: number; readonly channels: 'bgr' | 'rgb' }, run: StageRunner,
+  stage: { readonly sigma: number; readonly inputSize: number; readonly channels: 'bgr' | 'rgb'; readonly flip?: boolean }, run: StageRunner,
 ): Promise<[number, number][]> {
   const k = jointsPx.length;
   const s = stage.inputSize;
   const crops = cascadeCrops(jointsPx, skeleton, stage.sigma, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-  const y = await run(jointCropsInput(image, crops, s, stage.channels), [k, 3, s, s]);
-  return refineJoints(crops, y, k);
+  const x = jointCropsInput(image, crops, s, stage.channels);
+  if (!stage.flip) return refineJoints(crops, await run(x, [k, 3, s, s]), k);
+  // Flip test: the K crops and their mirror images as one batch of 2K. A mirrored crop of
+  // joint i looks like its left/right partner's crop, so its displacement is read from the
+  // partner's output slot and mirrored back (the crop's pixel grid reflects about cx − 0.5).
+  const both = new Float32Array(2 * x.length);
+  both.set(x);
+  both.set(mirrorPlanar(x, s), x.length);
+  const y = await run(both, [2 * k, 3, s, s]);
+  const perm = flipPermutation(skeleton);
+  return crops.map((c, i) => {
+    const direct = [y[i * 2 * k + 2 * i]!, y[i * 2 * k + 2 * i + 1]!];
+    const m = (k + i) * 2 * k + 2 * perm[i]!;
+    const dx = (direct[0]! + (-y[m]! - 1 / c.side)) / 2;
+    const dy = (direct[1]! + y[m + 1]!) / 2;
+    return [c.cx + c.side * dx, c.cy + c.side * dy];
+  });
 }

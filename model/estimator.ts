@@ -29,9 +29,15 @@ export interface PoseEstimator {
     readonly channels: 'bgr' | 'rgb';
     /** Cascade depth available. */
     readonly stages: number;
+    /** Whether `estimateBatch` can find the person (`find`). */
+    readonly personFinder?: boolean;
   };
-  /** `[B, K, 2]` joints, original-image pixels, after `stages` cascade stages. */
-  estimateBatch(batch: PreparedBatch, stages: number): Promise<[number, number][][]>;
+  /**
+   * `[B, K, 2]` joints, original-image pixels, after `stages` cascade
+   * stages. With `find` the batch holds whole-image crops and the decoded
+   * images: the estimator finds each person first (a person finder).
+   */
+  estimateBatch(batch: PreparedBatch, stages: number, options?: { readonly find?: boolean }): Promise<[number, number][][]>;
 }
 
 /** One scored image of a validation pass, as the trainer needs it (for its loss and log). */

@@ -42,6 +42,18 @@ export interface StageModel {
 
 export interface CascadeFile {
   readonly stages: readonly { readonly file: string; readonly stage?: number; readonly sigma?: number }[];
+  /**
+   * A person finder: a stage-1 model trained on whole frames (`deeppose train
+   * --box-from whole`), whose joints give the person box when none is given;
+   * `boxScale` widens the box of its joints (its regression shrinks poses).
+   */
+  readonly finder?: { readonly file: string; readonly boxScale?: number };
+}
+
+/** The person finder of a cascade (see `CascadeFile.finder`). */
+export interface FinderModel {
+  readonly model: StageModel;
+  readonly boxScale: number;
 }
 
 /** Cache directory for converted checkpoints: $DEEPPOSE_CACHE_DIR, else $XDG_CACHE_HOME/deeppose, else ~/.cache/deeppose. */
@@ -125,6 +137,10 @@ function parseCascade(file: string): CascadeFile {
   if (!Array.isArray(stages) || stages.length === 0 || stages.some((s) => typeof s?.file !== 'string')) {
     throw new ModelSourceError(`${file}: expected {"stages": [{"file": …}, …]} with at least one stage`);
   }
+  const finder = (doc as CascadeFile).finder;
+  if (finder !== undefined && (typeof finder?.file !== 'string' || (finder.boxScale !== undefined && !(typeof finder.boxScale === 'number' && finder.boxScale > 0 && finder.boxScale < 10)))) {
+    throw new ModelSourceError(`${file}: expected "finder": {"file": …, "boxScale": a number from 0 to 10}, found ${JSON.stringify(finder)}`);
+  }
   return doc as CascadeFile;
 }
 
@@ -134,8 +150,14 @@ function parseCascade(file: string): CascadeFile {
  * checkpoint, a cascade.json, or a directory containing cascade.json.
  */
 export async function resolveStageModels(specs: readonly string[] | undefined, log?: (line: string) => void): Promise<StageModel[]> {
+  return (await resolveModels(specs, log)).stages;
+}
+
+/** Like `resolveStageModels`, with the person finder a cascade file names (the first one found). */
+export async function resolveModels(specs: readonly string[] | undefined, log?: (line: string) => void): Promise<{ stages: StageModel[]; finder?: FinderModel }> {
   const list = specs && specs.length > 0 ? specs : [DEFAULT_CASCADE];
   const out: StageModel[] = [];
+  let finder: FinderModel | undefined;
   for (const spec of list) {
     if (!existsSync(spec)) throw new ModelSourceError(`${spec}: no such model file or directory`);
     const st = statSync(spec);
@@ -147,12 +169,19 @@ export async function resolveStageModels(specs: readonly string[] | undefined, l
         const file = path.resolve(path.dirname(cascadeFile), s.file);
         out.push(await loadOne(file, { stage: s.stage ?? out.length + 1, sigma: s.sigma }, log, `${cascadeFile} stage ${i + 1}`));
       }
+      if (c.finder && !finder) {
+        const file = path.resolve(path.dirname(cascadeFile), c.finder.file);
+        finder = { model: await loadOne(file, { stage: 1 }, log, `${cascadeFile} finder`), boxScale: c.finder.boxScale ?? 1 };
+      }
     } else {
       out.push(await loadOne(spec, { stage: out.length + 1 }, log, spec));
     }
   }
   validateCascade(out);
-  return out;
+  if (finder && finder.model.metadata.joints !== out[0]!.metadata.joints) {
+    throw new ModelSourceError(`${finder.model.source}: the person finder regresses ${finder.model.metadata.joints} joints, stage 1 regresses ${out[0]!.metadata.joints}`);
+  }
+  return finder ? { stages: out, finder } : { stages: out };
 }
 
 async function loadOne(file: string, cascade: { stage: number; sigma?: number }, log: ((l: string) => void) | undefined, what: string): Promise<StageModel> {

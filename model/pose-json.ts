@@ -20,6 +20,8 @@ export interface PoseJson {
   readonly imageSize: { readonly width: number; readonly height: number };
   /** Person box `[x, y, w, h]`, pixels. */
   readonly boxPx: readonly number[];
+  /** Where the box came from: `given`, `found` (the person finder) or `whole` (the whole image). */
+  readonly boxSource: string;
   /** Stage-1 crop `[x0, y0, x1, y1]`, pixels. */
   readonly cropBoxXyxy: readonly number[];
   readonly stages: number;
@@ -38,7 +40,8 @@ export function poseJson(p: PosePrediction, modelId: string, image?: string): Po
     ...(image === undefined ? {} : { image }),
     model: modelId,
     imageSize: p.imageSize,
-    boxPx: p.boxPx,
+    boxPx: p.boxPx.map(roundPx),
+    boxSource: p.boxSource,
     cropBoxXyxy: p.cropBoxXyxy,
     stages: p.stagesRun,
     joints: p.names.map((name, i) => ({ name, x: roundPx(p.jointsPx[i]![0]), y: roundPx(p.jointsPx[i]![1]) })),

@@ -7,12 +7,13 @@
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
-import { personBoxIn } from '../data/bbox.js';
+import { boxFromJoints, personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { refineStage } from './cascade.js';
+import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
-import { resolveStageModels, type StageModel } from './model-source.js';
+import { resolveModels, type FinderModel, type StageModel } from './model-source.js';
 import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
@@ -28,6 +29,8 @@ export interface PoseModelInfo {
   readonly channels: 'bgr' | 'rgb';
   /** Number of cascade stages available. */
   readonly stages: number;
+  /** Whether the model finds the person when no box is given (a person finder in its cascade). */
+  readonly personFinder: boolean;
   readonly source: string;
   /** Flat, human-readable metadata of every stage. */
   readonly metadata: Record<string, string>;
@@ -39,11 +42,23 @@ export interface PoseRequest {
    * already read (so it is not read twice), or an image already decoded.
    */
   readonly image: Uint8Array | EncodedImage | DecodedImage;
-  /** Person box `x, y, w, h` in pixels; default the whole image. */
+  /** Person box `x, y, w, h` in pixels; it always wins. */
   readonly bboxPx?: readonly [number, number, number, number];
+  /**
+   * Without `bboxPx`: `auto` (default) finds the person with the model's
+   * person finder when it has one, else takes the whole image; `whole`
+   * takes the whole image.
+   */
+  readonly box?: BoxMode;
   /** Cascade stages to run (default all). */
   readonly stages?: number;
 }
+
+/** How a request without a box gets one. */
+export type BoxMode = 'auto' | 'whole';
+
+/** Where the person box of a prediction came from. */
+export type BoxSourceKind = 'given' | 'found' | 'whole';
 
 export interface PosePrediction {
   /** `[K, 2]` joint positions in original-image pixels. */
@@ -55,6 +70,8 @@ export interface PosePrediction {
   readonly cropBoxXyxy: BoxXyxy;
   readonly imageSize: { readonly width: number; readonly height: number };
   readonly stagesRun: number;
+  /** `given` (the caller's), `found` (the person finder's), `whole` (the whole image). */
+  readonly boxSource: BoxSourceKind;
   readonly timingsMs: Record<string, number>;
 }
 
@@ -63,6 +80,8 @@ export interface LoadOptions extends PoolOptions {
   readonly model?: string | readonly string[];
   /** Progress lines (first-use conversion). */
   readonly log?: (line: string) => void;
+  /** Flip test: every stage also runs on the mirrored crops, averaged (model/flip-test.ts). Default off. */
+  readonly flip?: boolean;
 }
 
 /**
@@ -106,7 +125,7 @@ export class PoseModel implements PoseEstimator {
   readonly skeleton: Skeleton;
   private closed = false;
 
-  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool) {
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false, readonly finder?: FinderModel) {
     const m = stageModels[0]!.metadata;
     this.skeleton = skeletonOf(m.skeleton, m.joints, stageModels[0]!.source);
     const skeletonId = this.skeleton.id;
@@ -118,6 +137,7 @@ export class PoseModel implements PoseEstimator {
       inputSize: m.inputSize,
       channels: m.channels,
       stages: stageModels.length,
+      personFinder: Boolean(finder),
       source: stageModels[0]!.source,
       metadata: flatMetadata(stageModels),
     };
@@ -127,17 +147,18 @@ export class PoseModel implements PoseEstimator {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     // The worker starts (and loads onnxruntime) while the models are found and hashed.
     const pool = new InferencePool(options);
-    let stages: StageModel[];
+    let resolved: Awaited<ReturnType<typeof resolveModels>>;
     try {
-      stages = await resolveStageModels(specs, options.log);
+      resolved = await resolveModels(specs, options.log);
     } catch (err) {
       await pool.close();
       throw err;
     }
-    const model = new PoseModel(stages, pool);
+    const { stages, finder } = resolved;
+    const model = new PoseModel(stages, pool, options.flip ?? false, finder);
     try {
       // Warm up: open every stage's session in the workers now, not on the first request.
-      for (const s of stages) {
+      for (const s of [...stages, ...(finder ? [finder.model] : [])]) {
         const n = s.metadata.inputSize;
         await pool.run(s.onnxPath, new Float32Array(3 * n * n), [1, 3, n, n]);
       }
@@ -180,10 +201,25 @@ export class PoseModel implements PoseEstimator {
     const s = this.info.inputSize;
     const b = cropBoxes.length;
     if (x.length !== b * 3 * s * s) throw invalidArgument('x', `a Float32Array of ${b}×3×${s}×${s} values`, x);
-    const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+    let y: Float32Array;
+    let sessionMs: number;
+    if (this.flip) {
+      // The direct and the mirrored crops as one batch of 2B.
+      const both = new Float32Array(2 * x.length);
+      both.set(x);
+      both.set(mirrorPlanar(x, s), x.length);
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, both, [2 * b, 3, s, s]);
+      const half = r.y.length / 2;
+      y = mergeFlipped(r.y.subarray(0, half), r.y.subarray(half), this.skeleton, s);
+      sessionMs = r.sessionMs;
+    } else {
+      const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+      y = r.y;
+      sessionMs = r.sessionMs;
+    }
     const k = this.info.jointNames.length;
-    const jointsPx = cropBoxes.map((box, i) => decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
-    return { jointsPx, sessionMs: r.sessionMs };
+    const jointsPx = cropBoxes.map((box, i) => decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
+    return { jointsPx, sessionMs };
   }
 
   /**
@@ -196,7 +232,7 @@ export class PoseModel implements PoseEstimator {
     let sessionMs = 0;
     for (let st = 1; st < depth; st++) {
       const m = this.stageModels[st]!;
-      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels };
+      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels, flip: this.flip };
       current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
         const r = await this.pool.run(m.onnxPath, x, dims);
         sessionMs += r.sessionMs;
@@ -229,10 +265,45 @@ export class PoseModel implements PoseEstimator {
     return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
   }
 
-  /** `[B, K, 2]` joints for a prepared batch after `stages` stages (PoseEstimator). */
-  async estimateBatch(batch: PreparedBatch, stages: number): Promise<[number, number][][]> {
+  /**
+   * `[B, K, 2]` joints for a prepared batch after `stages` stages
+   * (PoseEstimator). With `find`, the batch holds whole-image crops and
+   * its pixels: the person finder's boxes give the stage-1 crops.
+   */
+  async estimateBatch(batch: PreparedBatch, stages: number, options: { find?: boolean } = {}): Promise<[number, number][][]> {
     const depth = this.checkStages(stages);
-    return (await this.runCascade(batch, batch.cropBoxes.map(() => depth))).jointsPx;
+    const prepared = options.find ? await this.findAndCrop(batch) : batch;
+    return (await this.runCascade(prepared, batch.cropBoxes.map(() => depth))).jointsPx;
+  }
+
+  /**
+   * The person finder on whole-image crops (`batch.x`, `batch.cropBoxes` the
+   * whole images): `[B]` person boxes `x, y, w, h` in pixels.
+   */
+  async findPeople(x: Float32Array, wholeBoxes: readonly BoxXyxy[], sizes: readonly { width: number; height: number }[]): Promise<[number, number, number, number][]> {
+    if (!this.finder) throw new DeepPoseError('E_NO_FINDER', `${this.info.id}: has no person finder (its cascade.json names no "finder")`);
+    const s = this.finder.model.metadata.inputSize;
+    const b = wholeBoxes.length;
+    const r = await this.pool.run(this.finder.model.onnxPath, x, [b, 3, s, s]);
+    const k = this.info.jointNames.length;
+    return wholeBoxes.map((box, i) => {
+      const joints = decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s);
+      return boxFromJoints(joints, this.finder!.boxScale, sizes[i]!) ?? [0, 0, sizes[i]!.width, sizes[i]!.height];
+    });
+  }
+
+  /** A whole-image batch → the same images cropped around the found people. */
+  private async findAndCrop(batch: PreparedBatch): Promise<PreparedBatch> {
+    const images = batch.images;
+    if (!images) throw invalidArgument('batch.images', 'the decoded images, to crop around the found people', images);
+    const boxes = await this.findPeople(batch.x, batch.cropBoxes, images);
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
+    const s = this.info.inputSize;
+    const x = new Float32Array(images.length * 3 * s * s);
+    await Promise.all(images.map(async (img, i) => {
+      x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
+    }));
+    return { ...batch, x, cropBoxes };
   }
 
   /** The whole pipeline for a batch of images: decode, crop, stage 1 as one batch, refinement stages. */
@@ -251,11 +322,25 @@ export class PoseModel implements PoseEstimator {
       return { encoded: r.image, width: meta.width, height: meta.height };
     }));
     const boxes = requests.map((r, i) => personBoxIn(r.bboxPx, probed[i]!));
-    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
+    const sources: BoxSourceKind[] = requests.map((r) => (r.bboxPx ? 'given' : this.finder && (r.box ?? 'auto') === 'auto' ? 'found' : 'whole'));
     const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
       ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
       : img)));
     const tDecode = performance.now();
+    // No box and a person finder: it runs on the whole images, its joints give the boxes.
+    const toFind = sources.flatMap((src, i) => (src === 'found' ? [i] : []));
+    if (toFind.length > 0) {
+      const fs = this.finder!.model.metadata.inputSize;
+      const wholes = toFind.map((i) => [0, 0, images[i]!.width, images[i]!.height] as BoxXyxy);
+      const xw = new Float32Array(toFind.length * 3 * fs * fs);
+      await Promise.all(toFind.map(async (i, j) => {
+        xw.set(await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }), j * 3 * fs * fs);
+      }));
+      const found = await this.findPeople(xw, wholes, toFind.map((i) => images[i]!));
+      toFind.forEach((i, j) => { boxes[i] = found[j]!; });
+    }
+    const tFind = performance.now();
+    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
     const x = new Float32Array(requests.length * 3 * s * s);
     await Promise.all(images.map(async (img, i) => {
       x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
@@ -270,9 +355,11 @@ export class PoseModel implements PoseEstimator {
       cropBoxXyxy: cropBoxes[i]!,
       imageSize: { width: images[i]!.width, height: images[i]!.height },
       stagesRun: depths[i]!,
+      boxSource: sources[i]!,
       timingsMs: {
         decode: round(tDecode - t0),
-        preprocess: round(tPre - tDecode),
+        find: round(tFind - tDecode),
+        preprocess: round(tPre - tFind),
         stage1: round(r.stage1WallMs),
         stage1Session: round(r.stage1Ms),
         refine: round(r.refineMs[i]!),

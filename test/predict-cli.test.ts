@@ -52,7 +52,7 @@ test('unreadable images get one line each and a non-zero exit; the others still 
   assert.equal(errs.filter((l) => /cut\.jpg: image: corrupt or truncated image/.test(l)).length, 1);
   assert.equal(errs.filter((l) => /missing\.jpg: .*no such file or directory/.test(l)).length, 1);
   assert.match(errs.at(-1)!, /3 of 4 images failed/);
-  assert.match(r.stdout, /im00003\.jpg: \d+×\d+, box 0,0,\d+,\d+, 2 stages/);
+  assert.match(r.stdout, /im00003\.jpg: \d+×\d+, box 0,0,\d+,\d+ \(whole\), 2 stages/);
   assert.equal(r.stdout.split('\n').filter((l) => /^  (right|left|neck|head)\w*\s+-?\d+\.\d\s+-?\d+\.\d$/.test(l)).length, 14, r.stdout);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });

@@ -59,6 +59,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     load: async () => (await import('./train.js')).registerTrain,
   },
   {
+    name: 'composites', term: 'composites [options]',
+    description: 'write a dataset of people pasted at 30–60 % of the frame into other scenes (joints moved with them), to train and judge finding the person without a box',
+    load: async () => (await import('./composites.js')).registerComposites,
+  },
+  {
     name: 'quantize', term: 'quantize [options]',
     description: 'write a static int8 (QDQ) version of a model or cascade, calibrated on dataset images through the legacy preprocessing',
     load: async () => (await import('./quantize.js')).registerQuantize,

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
+import type { BoxSource } from '../data/batch.js';
 import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { evaluateModel, type ModelEvaluation } from '../eval/evaluate.js';
@@ -35,10 +36,11 @@ interface EvalOptions {
   images?: string;
   exportGroundTruth?: string;
   savePredictions?: string;
-  boxFrom: 'visible' | 'split';
+  boxFrom: BoxSource | 'found';
   onError: 'fail' | 'skip';
   limit?: number;
   force?: boolean;
+  flip?: boolean;
 }
 
 function commandLine(): string {
@@ -83,7 +85,7 @@ function summary(doc: Record<string, unknown>, out: string): void {
 async function scoreModel(opts: EvalOptions): Promise<void> {
   const ds = await openDataset(opts.dataset!, opts.split!);
   const dataset = opts.limit ? { ...ds, samples: ds.samples.slice(0, opts.limit) } : ds;
-  const model = await loadPoseModel({ model: opts.model, workers: 1, log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
+  const model = await loadPoseModel({ model: opts.model, workers: 1, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
   let evaluation: ModelEvaluation;
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
   let shown = 0;
@@ -147,7 +149,8 @@ export function registerEval(program: Command): void {
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
     .option('--threads <n>', 'data iterator threads (default: cores)', parseInt10('--threads', 0, 64))
     .option('--batch <n>', 'images per batch', parseInt10('--batch', 1, 256), 16)
-    .option('--box-from <mask>', 'person box from the annotated joints (visible) or the legacy CSV mask (split)', 'visible')
+    .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
+    .option('--box-from <source>', 'person box from the annotated joints (visible), the legacy CSV mask (split), none: the whole image (whole), or the model\'s person finder (found: what a photo without a box gets)', parseChoice('--box-from', ['visible', 'split', 'whole', 'found'] as const), 'visible')
     .option('--on-error <policy>', 'unreadable images: fail (default) or skip and count them', parseChoice('--on-error', ['fail', 'skip'] as const), 'fail')
     .option('--limit <n>', 'evaluate only the first N images of the split', parseInt10('--limit', 1, 10_000_000))
     .option('--out <dir>', 'report directory', 'eval-report')
@@ -163,7 +166,6 @@ export function registerEval(program: Command): void {
       if (opts.exportGroundTruth) checkNewFile(opts.exportGroundTruth, Boolean(opts.force), '--export-ground-truth');
       else checkReportDir(opts.out, Boolean(opts.force));
       if (opts.savePredictions) checkNewFile(opts.savePredictions, Boolean(opts.force), '--save-predictions');
-      if (opts.boxFrom !== 'visible' && opts.boxFrom !== 'split') throw new InvalidArgumentError(`--box-from: expected visible or split, found ${JSON.stringify(opts.boxFrom)}`);
       if (opts.exportGroundTruth) {
         if (!opts.dataset || !opts.split) throw new InvalidArgumentError('--export-ground-truth needs --dataset DIR and --split NAME');
         return exportGroundTruth(opts);

@@ -7,7 +7,7 @@ import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { drawOverlay } from '../data/overlay.js';
 import { contactSheet } from '../data/contact-sheet.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
-import { loadPoseModel, type PosePrediction } from '../model/pose-model.js';
+import { loadPoseModel, type BoxMode, type PosePrediction } from '../model/pose-model.js';
 import { poseJson, poseTable } from '../model/pose-json.js';
 import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action, reportError } from './action.js';
@@ -46,7 +46,7 @@ function checkPredictOutputs(files: readonly string[], outDir: string, format: s
   }
 }
 
-interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean }
+interface PredictOptions { contactSheet?: string; model?: string[]; bbox?: [number, number, number, number]; stages?: number; out?: string; json?: boolean; batch: number; format: 'png' | 'jpeg' | 'webp'; labels?: boolean; force?: boolean; flip?: boolean; box: BoxMode }
 
 export function registerPredict(program: Command): void {
   program
@@ -54,8 +54,10 @@ export function registerPredict(program: Command): void {
     .description('estimate poses on images: JSON joints per image and skeleton overlay files')
     .argument('<inputs...>', 'image files (JPEG, PNG, WebP) or directories of them')
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--bbox <x,y,w,h>', 'person box in pixels (default: the whole image)', parseBbox)
+    .option('--bbox <x,y,w,h>', 'person box in pixels (default: found by the model\'s person finder, else the whole image)', parseBbox)
+    .option('--box <mode>', 'without --bbox: auto (the person finder, when the model has one) or whole (the whole image)', parseChoice('--box', ['auto', 'whole'] as const), 'auto')
     .option('--stages <n>', 'cascade stages to run (default: all)', parseInt10('--stages', 1, MAX_CASCADE_STAGES))
+    .option('--flip', 'flip test: every stage also runs on the mirrored crops, left/right swapped back and averaged (2× the work)')
     .option('--out <dir>', 'write <name>.json and <name>.overlay.<format> per image here')
     .option('--format <fmt>', 'overlay format: png | jpeg | webp', parseChoice('--format', ['png', 'jpeg', 'webp'] as const), 'png')
     .option('--labels', 'label joints on overlays')
@@ -71,7 +73,7 @@ export function registerPredict(program: Command): void {
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
-      const model = await loadPoseModel({ model: opts.model, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       if (opts.stages !== undefined && opts.stages > model.info.stages) {
         await model.close();
         throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);
@@ -94,12 +96,12 @@ export function registerPredict(program: Command): void {
           const ok = loaded.filter((l): l is { file: string; bytes: Uint8Array } => 'bytes' in l);
           let results: (PosePrediction | Error)[];
           try {
-            results = await model.predict(ok.map((l) => ({ image: l.bytes, bboxPx: opts.bbox, stages: opts.stages })));
+            results = await model.predict(ok.map((l) => ({ image: l.bytes, bboxPx: opts.bbox, box: opts.box, stages: opts.stages })));
           } catch {
             results = [];
             for (const l of ok) {
               try {
-                results.push((await model.predict([{ image: l.bytes, bboxPx: opts.bbox, stages: opts.stages }]))[0]!);
+                results.push((await model.predict([{ image: l.bytes, bboxPx: opts.bbox, box: opts.box, stages: opts.stages }]))[0]!);
               } catch (err) {
                 results.push(err as Error);
               }
@@ -130,7 +132,7 @@ export function registerPredict(program: Command): void {
               }
             }
             if (!opts.json) {
-              process.stdout.write(`${l.file}: ${r.imageSize.width}×${r.imageSize.height}, box ${r.boxPx.map((v) => Math.round(v)).join(',')}, ${r.stagesRun} stage${r.stagesRun > 1 ? 's' : ''}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n${poseTable(doc)}\n`);
+              process.stdout.write(`${l.file}: ${r.imageSize.width}×${r.imageSize.height}, box ${r.boxPx.map((v) => Math.round(v)).join(',')} (${r.boxSource}), ${r.stagesRun} stage${r.stagesRun > 1 ? 's' : ''}, ${r.timingsMs.total} ms${opts.out ? ` → ${opts.out}` : ''}\n${poseTable(doc)}\n`);
             }
           }
           bar?.tick(chunk.length);

@@ -7,7 +7,8 @@ import { loadPoseModel } from '../model/pose-model.js';
 import type { ValidationScorer } from '../model/estimator.js';
 import { evaluateModel } from '../eval/evaluate.js';
 import { displacementStats, type DisplacementStats } from '../model/train/stage-examples.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
+import type { BoxSource } from '../data/batch.js';
 import { alexnetParamShapes } from '../model/train/alexnet-step.js';
 import { initParams, liteDims, loadParams, readSnapshot, type TrainerState } from '../model/train/params.js';
 import { train } from '../model/train/trainer.js';
@@ -39,6 +40,7 @@ interface TrainOptions {
   limit?: number;
   force?: boolean;
   insideCrop?: boolean;
+  boxFrom: BoxSource;
 }
 
 /** The previous stages' predictions (`[N][K]` px) on a dataset, with its ground truth and mask. */
@@ -71,10 +73,10 @@ async function previousStagePredictions(previous: string[] | undefined, sets: { 
 }
 
 /** Training's validation callback: the evaluation pipeline on the held-out images. */
-function validationScorer(val: PoseDataset | undefined, dataThreads: number | undefined): ValidationScorer | undefined {
+function validationScorer(val: PoseDataset | undefined, dataThreads: number | undefined, boxFrom: BoxSource): ValidationScorer | undefined {
   if (!val) return undefined;
   return async (estimator, stages) => {
-    const r = await evaluateModel(estimator, val, { stages, batchSize: 32, threads: dataThreads });
+    const r = await evaluateModel(estimator, val, { stages, batchSize: 32, threads: dataThreads, boxFrom });
     return { strictPcp: r.result.pcp.strict.total, images: r.images.map((e) => ({ jointsPx: e.predPx, gtPx: e.gtPx, visible: e.visible, cropBoxXyxy: e.cropBoxXyxy })) };
   };
 }
@@ -102,11 +104,13 @@ export function registerTrain(program: Command): void {
     .option('--stage <n>', 'cascade stage to train: 1 (person crops) or ≥ 2 (joint-centred crops)', parseInt10('--stage', 1, MAX_CASCADE_STAGES), 1)
     .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
     .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--box-from <source>', 'stage 1: person box from the annotated joints (visible), the legacy CSV mask (split), or the whole image (whole: a person-finding stage)', parseChoice('--box-from', ['visible', 'split', 'whole'] as const), 'visible')
     .option('--inside-crop', 'stage ≥ 2: draw displacements conditioned on the true joint lying inside the crop (what a refinement stage can correct)')
     .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
     .option('-f, --force', 'write into an output directory that already holds checkpoints')
     .action(action(async (opts: TrainOptions) => {
       if (opts.insideCrop && opts.stage === 1) throw new InvalidArgumentError('--inside-crop: only for cascade stages (--stage 2 or more)');
+      if (opts.stage > 1 && opts.boxFrom !== 'visible') throw invalidArgument('--box-from', 'visible for a cascade stage ≥ 2 (its crops centre on the joints)', opts.boxFrom);
       if (opts.init && opts.resume) throw new InvalidArgumentError('--init and --resume exclude each other (a snapshot already holds the weights)');
       if (existsSync(opts.out) && readdirSync(opts.out).some((f) => f.endsWith('.model')) && !opts.force && !opts.resume) {
         throw new InvalidArgumentError(`${opts.out}: already holds checkpoints (pass --force to add to it, or choose another --out)`);
@@ -156,12 +160,12 @@ export function registerTrain(program: Command): void {
         `deeppose train: ${trainSet.samples.length} training and ${nVal} validation images of ${opts.dataset} ${opts.split}; ` +
           `${cascade ? `stage ${cascade.stage}, σ ${cascade.sigma}${cascade.insideCrop ? ', displacements inside the crop' : ''}; ` : ''}${opts.optimizer} lr ${lr}, batch ${opts.batch}, epochs ${state.epoch + 1}…${opts.epochs}${opts.timeBudget ? `, budget ${opts.timeBudget} min` : ''} → ${opts.out}\n`,
       );
-      const score = validationScorer(valSet, opts.dataThreads);
+      const score = validationScorer(valSet, opts.dataThreads, opts.boxFrom);
       let bar: Progress | undefined;
       let barEpoch = -1;
       const { log, stoppedByBudget } = await train(state, trainSet, valSet, {
         dims, optimizer: { kind: opts.optimizer, momentum: opts.momentum, weightDecay: opts.weightDecay }, lr, epochs: opts.epochs,
-        timeBudgetMinutes: opts.timeBudget, seed: opts.seed, cascade, computeThreads: opts.threads ?? os.availableParallelism(), dataThreads: opts.dataThreads, outDir: opts.out,
+        timeBudgetMinutes: opts.timeBudget, seed: opts.seed, cascade, boxFrom: opts.boxFrom, computeThreads: opts.threads ?? os.availableParallelism(), dataThreads: opts.dataThreads, outDir: opts.out,
       }, {
         onIteration: (i, n) => {
           if (i === 1 || !bar) {

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PoseDataset } from '../../data/dataset.js';
 import { createBatchIterator } from '../../data/iterator.js';
+import type { BoxSource } from '../../data/batch.js';
 import { createRng } from '../../core/random.js';
 import { decodeJoints, normaliseJoints } from '../../data/transforms/legacy.js';
 import { refineStage, type StageRunner } from '../cascade.js';
@@ -32,7 +33,7 @@ function personCropSource(ds: PoseDataset, cfg: TrainConfig): BatchSource {
   const { dims } = cfg;
   const B = dims.batch;
   const k2 = dims.widths.fc8;
-  const it = createBatchIterator(ds, { batchSize: B, mode: 'train', repeat: true, shuffle: true, seed: cfg.seed, threads: cfg.dataThreads, size: dims.inputSize });
+  const it = createBatchIterator(ds, { batchSize: B, mode: 'train', repeat: true, shuffle: true, seed: cfg.seed, threads: cfg.dataThreads, size: dims.inputSize, ...(cfg.boxFrom ? { boxFrom: cfg.boxFrom } : {}) });
   return {
     itersPerEpoch: Math.max(1, Math.floor(ds.samples.length / B)),
     async next() {
@@ -82,6 +83,8 @@ export interface TrainConfig {
   readonly seed: number;
   /** Iterator threads for the augmentations. */
   readonly dataThreads?: number;
+  /** Stage 1: where the person box comes from (default the annotated joints; `whole`: the whole image, for a person-finding stage). */
+  readonly boxFrom?: BoxSource;
   /** onnxruntime intra-op threads for the training step. */
   readonly computeThreads: number;
   readonly outDir: string;

@@ -10,7 +10,7 @@ export function fakeModel(options: { delayMs?: number; never?: boolean } = {}): 
     batches,
     info: {
       id: 'fake@000000000000', sha256: '0'.repeat(64), skeleton: 'lsp14', jointNames: LSP14.joints, inputSize: 220, channels: 'bgr',
-      stages: 2, source: 'fake', metadata: {},
+      stages: 2, personFinder: false, source: 'fake', metadata: {},
     },
     skeleton: LSP14,
     async predict(requests: PoseRequest[]): Promise<PosePrediction[]> {
@@ -23,7 +23,7 @@ export function fakeModel(options: { delayMs?: number; never?: boolean } = {}): 
         return {
           jointsPx: LSP14.joints.map((_, i) => [box[0] + (i + 1) * box[2] / 15, box[1] + box[3] / 2] as [number, number]),
           names: LSP14.joints, boxPx: box, cropBoxXyxy: [box[0], box[1], box[0] + box[2], box[1] + box[3]],
-          imageSize: { width: img.width, height: img.height }, stagesRun: r.stages ?? 2, timingsMs: { total: 1 },
+          imageSize: { width: img.width, height: img.height }, stagesRun: r.stages ?? 2, boxSource: r.bboxPx ? 'given' : 'whole', timingsMs: { total: 1 },
         };
       }));
     },
