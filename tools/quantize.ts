@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { writeFileAtomic, tempPathFor } from '../core/write-atomic.js';
 import { openDataset } from '../data/dataset.js';
-import { resolveStageModels } from '../model/model-source.js';
+import { resolveModels } from '../model/model-source.js';
 import { describeMethod, parseMethod } from '../model/quantize/calibrate.js';
 import { describeQuantization, quantizationOf } from '../model/quantize/metadata.js';
 import { DEFAULT_FLOAT_LAYERS, quantizeCascade } from '../model/quantize/quantize-model.js';
@@ -70,7 +70,8 @@ export function registerQuantize(program: Command): void {
         if (!opts.force) throw new OutputPathError(`${opts.output}: already exists (pass --force to replace it)`);
       }
       const log = (l: string) => process.stderr.write(`deeppose quantize: ${l}\n`);
-      let stages = await resolveStageModels(opts.model, log);
+      const resolved = await resolveModels(opts.model, log);
+      let stages = resolved.stages;
       if (opts.stages !== undefined) {
         if (opts.stages > stages.length) throw invalidArgument('--stages', `at most ${stages.length} (the model's cascade depth)`, opts.stages);
         stages = stages.slice(0, opts.stages);
@@ -106,6 +107,8 @@ export function registerQuantize(program: Command): void {
             skeleton: stages[0]!.metadata.skeleton,
             quantization: { calibration: describeMethod(method), dataset: opts.dataset, split: opts.split, count: dataset.samples.length, floatLayers },
             stages: entries,
+            // A person finder the source cascade names is kept as it is (float32), by absolute path.
+            ...(resolved.finder ? { finder: { file: path.resolve(resolved.finder.model.source), boxScale: resolved.finder.boxScale } } : {}),
           }, null, 2)}\n`);
           if (existsSync(opts.output)) rmSync(opts.output, { recursive: true });
           renameSync(tmp, opts.output);
