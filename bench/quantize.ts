@@ -252,3 +252,75 @@ export async function benchQuantizeMethods(): Promise<Record<string, unknown>> {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * CPU time per batch of the bare sessions (process.cpuUsage around the
+ * runs, all threads of this process), which a busy machine inflates far
+ * less than wall time: stage 1 at batch 16 and stage 2 at batch 14,
+ * float32 with the ONNX LRN, float32 with the band-matrix LRN, int8;
+ * 1 and 2 intra-op threads, 9 alternating rounds of 3 runs. The int8
+ * cascade is the one named by $BENCH_QUANTIZE_INT8, else calibrated here
+ * (minmax, first 256 legacy-train images). `npm run bench -- quantize-cpu`;
+ * writes bench/results/quantize-cpu.json.
+ */
+export async function benchQuantizeCpu(): Promise<Record<string, unknown>> {
+  const floatStages = await resolveStageModels([DEFAULT_CASCADE]);
+  let int8Paths: string[];
+  let tmp: string | undefined;
+  if (process.env.BENCH_QUANTIZE_INT8) {
+    int8Paths = (await resolveStageModels([process.env.BENCH_QUANTIZE_INT8])).map((s) => s.onnxPath);
+  } else {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'deeppose-bench-qcpu-'));
+    const calDir = hasShared() ? path.join(SHARED, 'datasets', 'lspet') : path.join(REPO, 'test', 'fixtures', 'lspet');
+    const ds = await openDataset(calDir, 'legacy-train');
+    const method = parseMethod(CALIBRATION);
+    const q = (await quantizeCascade({ stages: floatStages, dataset: { ...ds, samples: ds.samples.slice(0, 256) }, methods: [method] })).get(describeMethod(method))!;
+    const dir = writeCascade(path.join(tmp, 'int8'), floatStages, q.map((s) => s.bytes));
+    int8Paths = (await resolveStageModels([dir])).map((s) => s.onnxPath);
+  }
+  try {
+    const s = floatStages[0]!.metadata.inputSize;
+    const x16 = new Float32Array(16 * 3 * s * s).map((_, i) => Math.sin(i));
+    const x14 = x16.subarray(0, 14 * 3 * s * s);
+    const out: Record<string, Record<string, { cpuMs: number; wallMs: number }>> = {};
+    for (const threads of [2, 1]) {
+      const variants: [string, string, 'onnx' | 'band', number][] = [];
+      for (const [i, st] of floatStages.entries()) {
+        variants.push([`stage${i + 1} float32 (ONNX LRN)`, st.onnxPath, 'onnx', i]);
+        variants.push([`stage${i + 1} float32 (band-matrix LRN)`, st.onnxPath, 'band', i]);
+        variants.push([`stage${i + 1} int8`, int8Paths[i]!, 'band', i]);
+      }
+      const sessions = await Promise.all(variants.map(([name, file, lrn]) => OrtModel.load(file, name, { threads, lrn })));
+      const samples = variants.map(() => ({ cpu: [] as number[], wall: [] as number[] }));
+      try {
+        const feed = (i: number) => (variants[i]![3] === 0 ? { data: x16, dims: [16, 3, s, s] } : { data: x14, dims: [14, 3, s, s] });
+        for (const [i, m] of sessions.entries()) await m.run({ x: feed(i) });
+        for (let r = 0; r < 9; r++) {
+          for (const [i, m] of sessions.entries()) {
+            const c0 = process.cpuUsage();
+            const t0 = performance.now();
+            for (let k = 0; k < 3; k++) await m.run({ x: feed(i) });
+            const c = process.cpuUsage(c0);
+            samples[i]!.cpu.push((c.user + c.system) / 3000);
+            samples[i]!.wall.push((performance.now() - t0) / 3);
+          }
+        }
+      } finally {
+        for (const m of sessions) await m.close();
+      }
+      out[`${threads} intra-op threads`] = Object.fromEntries(variants.map(([name], i) => [`${name}, batch ${variants[i]![3] === 0 ? 16 : 14}`, {
+        cpuMs: +median(samples[i]!.cpu).toFixed(1), wallMs: +median(samples[i]!.wall).toFixed(1),
+      }]));
+    }
+    const result = {
+      description: 'CPU time (process.cpuUsage, all threads) and wall time per batch of bare onnxruntime sessions, medians of 9 alternating rounds of 3 runs; the embedded default cascade, float32 (ONNX LRN), float32 (band-matrix LRN) and int8',
+      int8: process.env.BENCH_QUANTIZE_INT8 ?? `calibrated here: ${CALIBRATION}, first 256 legacy-train images`,
+      sessions: out,
+      note: 'CPU time is what a busy, shared machine inflates least; wall times here are not from a quiet machine',
+    };
+    await writeResult('quantize-cpu', result);
+    return result;
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}

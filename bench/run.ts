@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   train: async () => (await import('./train.js')).benchTrain,
   quantize: async () => (await import('./quantize.js')).benchQuantize,
   'quantize-methods': async () => (await import('./quantize.js')).benchQuantizeMethods,
+  'quantize-cpu': async () => (await import('./quantize.js')).benchQuantizeCpu,
   startup: async () => (await import('./startup.js')).benchStartup,
   eval: async () => (await import('./eval.js')).benchEval,
 };
