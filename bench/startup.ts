@@ -81,15 +81,19 @@ export async function benchStartup(): Promise<Record<string, unknown>> {
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(runs).map((k) => [k, []]));
   for (let r = 0; r < ROUNDS; r++) for (const [k, args] of Object.entries(runs)) times[k]!.push(wall(args));
-  const phaseRuns: Record<string, number>[] = [];
+  // Phases of the default (float32) cascade and, when given, the int8 one; interleaved.
+  const phaseRuns: Record<string, Record<string, number>[]> = { defaultCascade: [], ...(int8 ? { int8Cascade: [] } : {}) };
   for (let r = 0; r < 3; r++) {
-    const p = spawnSync(process.execPath, [SELF, '--phases', ...(int8 ? [int8] : [])], { encoding: 'utf8' });
-    if (p.status !== 0) throw new Error(`phases failed: ${p.stderr}`);
-    phaseRuns.push(JSON.parse(p.stdout) as Record<string, number>);
+    for (const which of Object.keys(phaseRuns)) {
+      const p = spawnSync(process.execPath, [SELF, '--phases', ...(which === 'int8Cascade' ? [int8!] : [])], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`phases failed: ${p.stderr}`);
+      phaseRuns[which]!.push(JSON.parse(p.stdout) as Record<string, number>);
+    }
   }
-  const phaseMedians = Object.fromEntries(Object.keys(phaseRuns[0]!).map((k) => [k, +median(phaseRuns.map((p) => p[k]!)).toFixed(1)]));
+  const phaseMedians = Object.fromEntries(Object.entries(phaseRuns).map(([which, runs]) => [which,
+    Object.fromEntries(Object.keys(runs[0]!).map((k) => [k, +median(runs.map((p) => p[k]!)).toFixed(1)]))]));
   const result = {
-    description: 'wall time of whole deeppose processes (spawn to exit), conversion cache warm; phases = cumulative ms since process start of one predict process (median of 3)',
+    description: 'wall time of whole deeppose processes (spawn to exit), conversion cache warm; phases = cumulative ms since process start of one predict process (median of 3), default float32 cascade and the int8 cascade',
     rounds: ROUNDS,
     image: path.relative(REPO, img),
     wallMsMedian: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(median(v))])),
