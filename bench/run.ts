@@ -11,6 +11,10 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   data: async () => (await import('./data.js')).benchData,
   service: async () => (await import('./service.js')).benchService,
   train: async () => (await import('./train.js')).benchTrain,
+  quantize: async () => (await import('./quantize.js')).benchQuantize,
+  'quantize-methods': async () => (await import('./quantize.js')).benchQuantizeMethods,
+  'quantize-cpu': async () => (await import('./quantize.js')).benchQuantizeCpu,
+  startup: async () => (await import('./startup.js')).benchStartup,
   eval: async () => (await import('./eval.js')).benchEval,
   queue: async () => (await import('./queue.js')).benchQueue,
 };

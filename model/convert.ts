@@ -19,8 +19,8 @@ import { detectLayout, type LayoutInfo } from './checkpoint/layout.js';
 
 /** Opset of converted inference graphs. */
 export const INFERENCE_OPSET = 13;
-/** Bumped when conversions change (2: families from keys and shapes, unused weights refused, pickles), so caches convert again. */
-export const CONVERTER_ID = 'deeppose-resurrected convert 2';
+import { CONVERTER_ID } from './converter-id.js';
+export { CONVERTER_ID };
 
 export interface ConvertOptions {
   readonly arch?: ArchId;

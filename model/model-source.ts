@@ -11,16 +11,24 @@
  * warning line naming its path.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { cleanStaleTemps, writeFileAtomic } from '../core/write-atomic.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeepPoseError } from '../core/errors.js';
-import { sha256File } from './checkpoint/read.js';
-import { CONVERTER_ID, convertCheckpoint } from './convert.js';
+// The converter (protobuf schema, zip readers) loads only when a checkpoint is not in the cache yet.
+import { CONVERTER_ID } from './converter-id.js';
 import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+/** sha256 of a file, streamed (as model/checkpoint/read.ts computes it, without loading the checkpoint readers). */
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
 
 /** The embedded default cascade description, shipped in the repository. */
 export const DEFAULT_CASCADE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../model/default/cascade.json');
@@ -66,7 +74,7 @@ export function cacheDir(): string {
 }
 
 async function loadOnnx(file: string): Promise<StageModel> {
-  const bytes = await readFile(file);
+  const bytes = (await metadataFieldsOf(file)) ?? await readFile(file);
   return { onnxPath: file, metadata: parseModelMetadata(readMetadataProps(bytes), file), source: file };
 }
 
@@ -94,6 +102,49 @@ async function verifyCached(cached: string): Promise<{ ok: true; model: StageMod
 }
 
 /**
+ * The metadata_props fields (14) of an ONNX file, found by reading only the
+ * tag and length of each top-level field (the graph and its weights are
+ * skipped, not read): start-up time. Undefined when the file does not scan
+ * cleanly; the caller then reads it whole (and reports what is wrong).
+ */
+async function metadataFieldsOf(file: string): Promise<Uint8Array | undefined> {
+  const fh = await open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(20);
+    const parts: Uint8Array[] = [];
+    let pos = 0;
+    while (pos < size) {
+      const n = (await fh.read(head, 0, Math.min(head.length, size - pos), pos)).bytesRead;
+      let p = 0;
+      const varint = (): number | undefined => {
+        let v = 0;
+        for (let shift = 0; p < n && shift < 64; shift += 7) {
+          const b = head[p++]!;
+          v += (b & 0x7f) * 2 ** shift;
+          if (b < 0x80) return v;
+        }
+        return undefined;
+      };
+      const tag = varint();
+      if (tag === undefined) return undefined;
+      const wire = tag & 7;
+      const len = wire === 2 ? varint() : wire === 0 ? (varint() === undefined ? undefined : 0) : wire === 1 ? 8 : wire === 5 ? 4 : undefined;
+      if (len === undefined || pos + p + len > size) return undefined;
+      if (tag >>> 3 === 14) {
+        const field = Buffer.alloc(p + len);
+        await fh.read(field, 0, field.length, pos);
+        parts.push(field);
+      }
+      pos += p + len;
+    }
+    return Buffer.concat(parts);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
  * Converts a legacy checkpoint once; later calls find it in the cache by the
  * file's sha256, verified against the digest recorded at conversion.
  */
@@ -111,6 +162,7 @@ async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: nu
     (log ?? ((l: string) => process.stderr.write(`deeppose: ${l}\n`)))(`warning: cached model ${cached} failed verification (${v.why}); rebuilding it from ${file}`);
   }
   const t0 = performance.now();
+  const { convertCheckpoint } = await import('./convert.js');
   const result = await convertCheckpoint(file, { cascade, sha256: sha });
   // The digest is recorded before the model is in place: a reader never finds a model without one.
   const digest = createHash('sha256');

@@ -14,6 +14,7 @@ import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
 import { resolveModels, type FinderModel, type StageModel } from './model-source.js';
+import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
@@ -115,6 +116,8 @@ function flatMetadata(stages: readonly StageModel[]): Record<string, string> {
     out[`${p}channels`] = m.channels;
     out[`${p}nonFiniteReplaced`] = String(m.nonFinite.replaced);
     if (m.cascade.sigma !== undefined) out[`${p}sigma`] = String(m.cascade.sigma);
+    const q = quantizationOf(m);
+    if (q) out[`${p}quantization`] = describeQuantization(q);
   });
   return out;
 }
@@ -144,8 +147,16 @@ export class PoseModel implements PoseEstimator {
 
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
-    const { stages, finder } = await resolveModels(specs, options.log);
+    // The worker starts (and loads onnxruntime) while the models are found and hashed.
     const pool = new InferencePool(options);
+    let resolved: Awaited<ReturnType<typeof resolveModels>>;
+    try {
+      resolved = await resolveModels(specs, options.log);
+    } catch (err) {
+      await pool.close();
+      throw err;
+    }
+    const { stages, finder } = resolved;
     let model: PoseModel;
     try {
       model = new PoseModel(stages, pool, options.flip ?? false, finder, options.skeleton);

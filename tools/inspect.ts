@@ -6,6 +6,8 @@ import type { ArchId } from '../model/arch/types.js';
 import { action } from './action.js';
 import { formatBytes, table } from './format.js';
 import { parseArch, parseInt10 } from './options.js';
+import { formatModelInspect, isModelSpec } from './inspect-model.js';
+import { resolveStageModels } from '../model/model-source.js';
 
 const LAYOUT_TEXT: Record<string, string> = {
   bare: 'bare model (conv1/W …), serializers.save_npz(model)',
@@ -71,6 +73,12 @@ export function registerInspect(program: Command): void {
     .option('--arch <arch>', 'architecture family: alexnet | resnet50 (any depth) | vgg16 (default: detected)', parseArch)
     .option('--input-size <px>', 'input side in pixels, for the shape checks', parseInt10('--input-size', 16, 4096), 220)
     .action(action(async (file: string, opts: { json?: boolean; prefix?: string; arch?: 'alexnet' | 'resnet50'; inputSize: number }) => {
+      if (isModelSpec(file)) {
+        // A converted model or cascade (e.g. from deeppose quantize): its metadata.
+        const stages = await resolveStageModels([file], (l) => process.stderr.write(`deeppose inspect: ${l}\n`));
+        process.stdout.write(opts.json ? `${JSON.stringify(stages.map((st) => ({ onnx: st.onnxPath, metadata: st.metadata })), null, 2)}\n` : `${formatModelInspect(file, stages)}\n`);
+        return;
+      }
       const report = await inspectCheckpoint(file, { prefix: opts.prefix, arch: opts.arch, inputSize: opts.inputSize });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatInspect(report)}\n`);
       if (report.problem) {

@@ -3,7 +3,6 @@
  * `deeppose`, one JSON document), so serving, evaluation and the cascade need
  * nothing but the .onnx file.
  */
-import onnxProto from 'onnx-proto';
 import { DeepPoseError } from '../../core/errors.js';
 import type { SkeletonId } from '../../data/skeletons.js';
 
@@ -53,6 +52,8 @@ export interface ModelMetadata {
    * 2015 FunctionSet models' own forward did). Absent when there is no BN.
    */
   readonly bnStatistics?: 'running' | 'batch';
+  /** Set on int8 models written by `deeppose quantize` (model/quantize/metadata.ts): format, calibration set, source model hash. */
+  readonly quantization?: Readonly<Record<string, unknown>>;
 }
 
 export class ModelMetadataError extends DeepPoseError {
@@ -79,6 +80,30 @@ function readVarint(buf: Uint8Array, pos: number): [number, number] {
 }
 
 /**
+ * A StringStringEntryProto (field 1 key, field 2 value), decoded by hand so
+ * that reading a model's metadata needs no protobuf schema (start-up time).
+ */
+function decodeStringPair(buf: Uint8Array): [string, string] {
+  const text = new TextDecoder();
+  let key = '';
+  let value = '';
+  let pos = 0;
+  while (pos < buf.length) {
+    let tag: number;
+    [tag, pos] = readVarint(buf, pos);
+    if ((tag & 7) !== 2) throw new ModelMetadataError(`ONNX metadata entry has an unexpected wire type ${tag & 7}`);
+    let len: number;
+    [len, pos] = readVarint(buf, pos);
+    if (pos + len > buf.length) throw new ModelMetadataError('ONNX model truncated: a metadata entry runs past its end');
+    const s = text.decode(buf.subarray(pos, pos + len));
+    if (tag >> 3 === 1) key = s;
+    else if (tag >> 3 === 2) value = s;
+    pos += len;
+  }
+  return [key, value];
+}
+
+/**
  * Reads `metadata_props` of an encoded ModelProto by scanning its top-level
  * fields only: the (possibly huge) graph is skipped, not decoded.
  */
@@ -98,8 +123,8 @@ export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
       [len, pos] = readVarint(bytes, pos);
       if (pos + len > bytes.length) throw new ModelMetadataError('ONNX model truncated: a field runs past the end of the file');
       if (field === 14) {
-        const e = onnxProto.onnx.StringStringEntryProto.decode(bytes.subarray(pos, pos + len));
-        out[e.key ?? ''] = e.value ?? '';
+        const [key, value] = decodeStringPair(bytes.subarray(pos, pos + len));
+        out[key] = value;
       }
       pos += len;
     } else throw new ModelMetadataError(`not an ONNX model (unexpected protobuf wire type ${wire})`);

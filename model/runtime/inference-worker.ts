@@ -13,12 +13,14 @@ export interface InferenceTask {
 }
 
 const threads = (workerData as { threads?: number } | undefined)?.threads ?? 1;
+const lrn = (workerData as { lrn?: 'band' | 'onnx' } | undefined)?.lrn ?? 'band';
 const sessions = new Map<string, Promise<OrtModel>>();
 
-export default async function run(task: InferenceTask): Promise<{ y: Float32Array; dims: readonly number[]; ms: number }> {
+export default async function run(task: InferenceTask | { ping: true }): Promise<{ y: Float32Array; dims: readonly number[]; ms: number } | null> {
+  if ('ping' in task) return null;
   let m = sessions.get(task.modelPath);
   if (!m) {
-    m = OrtModel.load(task.modelPath, task.modelPath, { threads });
+    m = OrtModel.load(task.modelPath, task.modelPath, { threads, lrn });
     sessions.set(task.modelPath, m);
     m.catch(() => sessions.delete(task.modelPath));
   }

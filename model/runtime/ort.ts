@@ -5,6 +5,8 @@
  * (model/runtime/pool.ts), never call this directly.
  */
 import ort from 'onnxruntime-node';
+import { readFile } from 'node:fs/promises';
+import { bandLrnBytes } from './band-lrn.js';
 import { DeepPoseError } from '../../core/errors.js';
 
 export class InferenceError extends DeepPoseError {
@@ -16,6 +18,14 @@ export class InferenceError extends DeepPoseError {
 export interface OrtOptions {
   /** Intra-op threads of this session (default 1). Keep workers × threads ≤ cores. */
   readonly threads?: number;
+  /** Diagnostics: where onnxruntime writes the model after its graph optimisations (fused ops such as QLinearConv). */
+  readonly optimizedModelPath?: string;
+  /**
+   * `band`: every LRN runs as its band-matrix form (model/runtime/band-lrn.ts;
+   * same output to float rounding, faster above batch 1); `onnx` (default):
+   * the graph as it is.
+   */
+  readonly lrn?: 'band' | 'onnx';
 }
 
 /** A float32 tensor: data and dims. */
@@ -36,8 +46,14 @@ export class OrtModel {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       extra: { session: { intra_op: { allow_spinning: '0' } } },
+      ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     };
     try {
+      if (options.lrn === 'band') {
+        const bytes = typeof model === 'string' ? await readFile(model) : model; // a Buffer is a Uint8Array: no copy
+        const rewritten = bandLrnBytes(bytes);
+        if (rewritten !== bytes || typeof model !== 'string') model = rewritten;
+      }
       const session = typeof model === 'string'
         ? await ort.InferenceSession.create(model, opts)
         : await ort.InferenceSession.create(model, opts);

@@ -14,6 +14,8 @@ export interface PoolOptions {
   readonly workers?: number;
   /** Intra-op threads per worker (default: cores / workers). */
   readonly threads?: number;
+  /** LRN as a band-matrix convolution (default) or the ONNX LRN op (model/runtime/ort.ts). */
+  readonly lrn?: 'band' | 'onnx';
 }
 
 export interface RunResult {
@@ -52,7 +54,7 @@ export class InferencePool {
       minThreads: plan.workers,
       maxThreads: plan.workers,
       idleTimeout: Infinity,
-      workerData: { threads: plan.threads },
+      workerData: { threads: plan.threads, lrn: options.lrn ?? 'band' },
     });
   }
 
@@ -63,6 +65,12 @@ export class InferencePool {
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
     const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number };
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
+  }
+
+  /** Resolves once every worker has started (onnxruntime loaded), without opening a session. */
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('inference pool is closed');
+    await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ ping: true })));
   }
 
   /** Tasks waiting for a worker. */
