@@ -45,7 +45,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   {
     name: 'serve', term: 'serve [options]',
-    description: 'serve a model over HTTP: POST /v1/pose, /v1/pose/overlay, GET /v1/models, /healthz, /readyz, /metrics, and a web page at /',
+    description: 'serve a model over HTTP: POST /v1/pose, /v1/pose/overlay, GET /v1/models, /healthz, /readyz, /metrics, /openapi.json, and a web page at /',
     load: async () => (await import('./serve.js')).registerServe,
   },
   {

@@ -56,6 +56,8 @@ export function registerResults(program: Command): void {
         }
         let p = await readProgress(redis, meta);
         if (opts.wait && !isSettled(p)) {
+          // Said at once (a progress bar off a terminal prints only when it ends).
+          log(`waiting for job ${meta.name} — ${p.done + p.failed}/${meta.images} images done or failed`);
           const bar = progressBar(`job ${meta.name}`, meta.images);
           let shown = p.done + p.failed;
           bar.tick(shown);
