@@ -100,6 +100,9 @@ test('convert refuses NaN by default and --nonfinite zero says so on stderr', as
   const again = await cli('convert', nan, '-o', 'nan.onnx', '--nonfinite', 'zero');
   assert.equal(again.code, 1);
   assert.match(again.stderr, /already exists \(pass --force/);
+  const onnx = await cli('convert', 'nan.onnx', '-o', 'twice.onnx');
+  assert.equal(onnx.code, 1);
+  assert.equal(onnx.stderr, 'deeppose convert: nan.onnx: is already an ONNX model, not a Chainer checkpoint: use it as it is (--model nan.onnx), or see it with deeppose inspect [E_NOT_CHECKPOINT]\n');
   const self = await cli('convert', nan, '-o', nan, '--force');
   assert.match(self.stderr, /is the input file/);
 });

@@ -115,6 +115,9 @@ export async function openCheckpoint(file: string): Promise<CheckpointSource> {
   if (st.size === 0) throw new NotACheckpointError(`${file}: is empty (0 bytes), expected an npz, HDF5 or pickle checkpoint`);
   const container = await sniffContainer(file);
   if (!container) {
+    if (/\.onnx$/i.test(file)) {
+      throw new NotACheckpointError(`${file}: is already an ONNX model, not a Chainer checkpoint: use it as it is (--model ${file}), or see it with deeppose inspect`);
+    }
     throw new NotACheckpointError(`${file}: ${NOT_A_CHECKPOINT} (its first bytes are neither a zip nor an HDF5 signature nor a pickle opcode)`);
   }
   const base = { path: file, name, container, fileBytes: st.size };
