@@ -4,7 +4,8 @@ import { SERVICE_DEFAULTS, startService } from '../app/server.js';
 import { loadPoseModel } from '../model/pose-model.js';
 import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action } from './action.js';
-import { parseInt10 } from './options.js';
+import { parseInt10, parseSkeleton } from './options.js';
+import type { SkeletonId } from '../data/skeletons.js';
 import { InvalidArgumentError, invalidArgument } from '../core/errors.js';
 
 interface ServeOptions {
@@ -14,6 +15,7 @@ interface ServeOptions {
   workers?: number;
   threads?: number;
   stages?: number;
+  skeleton?: SkeletonId;
   maxBodyMb: number;
   maxPixels: number;
   maxDecodeMp: number;
@@ -46,6 +48,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('serve a model over HTTP: POST /v1/pose, /v1/pose/overlay, GET /v1/models, /healthz, /readyz, /metrics, /openapi.json, and a web page at /')
     .option('--model <path>', 'model: .onnx, legacy checkpoint, cascade.json or directory (repeat for stages; default: embedded model)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--skeleton <id>', 'the skeleton the model\'s joints follow, when its metadata names none or names it wrongly (lsp14, mpii16, flic7)', parseSkeleton)
     .option('--port <n>', `TCP port (default: $PORT, else ${DEFAULT_PORT}; 0 = any free port)`, parseInt10('--port', 0, 65535))
     .option('--host <addr>', `address to listen on (default: $HOST, else ${DEFAULT_HOST}, this machine only; 0.0.0.0 opens it to the network)`)
     .option('--workers <n>', 'inference worker threads (default 1)', parseInt10('--workers', 1, 256))
@@ -77,7 +80,7 @@ export function registerServe(program: Command): void {
         ...(opts.stages ? { defaultStages: opts.stages } : {}),
         log,
         loadModel: async () => {
-          const m = await loadPoseModel({ model: opts.model, workers: opts.workers, threads: opts.threads, log: (l) => log(`deeppose serve: ${l}`) });
+          const m = await loadPoseModel({ model: opts.model, workers: opts.workers, threads: opts.threads, ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), log: (l) => log(`deeppose serve: ${l}`) });
           if (opts.stages !== undefined && opts.stages > m.info.stages) {
             await m.close();
             throw new InvalidArgumentError(`--stages ${opts.stages}: the model has ${m.info.stages} stage${m.info.stages > 1 ? 's' : ''}`);
