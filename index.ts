@@ -12,6 +12,7 @@ export { inspectCheckpoint, type InspectReport } from './model/checkpoint/inspec
 export { openDataset, listSplits, type PoseDataset, type PoseSample } from './data/dataset.js';
 export { SKELETONS, type Skeleton, type SkeletonId } from './data/skeletons.js';
 export { drawOverlay } from './data/overlay.js';
+export { BoxError, parseBboxText, personBoxIn } from './data/bbox.js';
 export { pcpCounts, pcpPerImage, summarisePcp, type PcpMode, type PcpSummary } from './eval/metrics/pcp.js';
 export { pdjCounts, summarisePdj, normalisedErrors, torsoDiameter, PDJ_THRESHOLDS, type PdjSummary } from './eval/metrics/pdj.js';
 export { pckh, type PckhResult } from './eval/metrics/pckh.js';

@@ -18,7 +18,7 @@ import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { probeImage, DEFAULT_MAX_PIXELS } from '../data/image.js';
 import { drawOverlay, skeletonSvg } from '../data/overlay.js';
 import type { PosePrediction, PoseRequest } from '../model/pose-model.js';
-import { personBox } from '../model/pose-model.js';
+import { personBoxIn } from '../data/bbox.js';
 import { poseJson } from '../model/pose-json.js';
 import { Batcher } from './batcher.js';
 import { Budget } from './budget.js';
@@ -167,7 +167,7 @@ export function createApp(options: AppOptions): PoseApp {
     const r = await imageRequest(req, body, model.info.stages);
     // Header only: format, pixel limit and plausibility are checked before anything is decoded.
     const size = await probeImage(r.image, { maxPixels, name: 'image' });
-    personBox(r.bboxPx, size); // refuses a box outside the image before queueing
+    personBoxIn(r.bboxPx, size); // refuses a box outside the image before queueing
     whenClosed(res, await pixels.take(size.width * size.height));
     if (res.destroyed || res.closed) throw new DeepPoseError('E_ABORTED', 'the client went away');
     const stages = r.stages ?? options.defaultStages;

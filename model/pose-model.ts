@@ -413,5 +413,3 @@ export function loadPoseModel(options: LoadOptions = {}): Promise<PoseModel> {
   return PoseModel.load(options);
 }
 
-/** The person box rule (data/bbox.ts), re-exported for the library API. */
-export { BoxError, personBoxIn as personBox } from '../data/bbox.js';
