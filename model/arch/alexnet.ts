@@ -17,7 +17,7 @@ import { formatShape } from '../../core/errors.js';
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkPrelu, conv, findHead, hasBn, linear, maxPool, prelu, sizeOf } from './parts.js';
-import { expectShape, shapeOf } from './shape-check.js';
+import { checkLinear, checkRegressionOutputs, expectShape, shapeOf } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 const CONVS = [
@@ -112,12 +112,7 @@ export const alexnet: Architecture = {
     let inFeatures = channels * size * size;
     let prevName = `conv5 output ${channels}×${size}×${size}`;
     for (const f of [...HIDDEN.map((h) => h.name), plan.head]) {
-      const w = shapeOf(shapes, `${f}/W`, 2, 'linear weight (out, in)');
-      const [out, cin] = w as [number, number];
-      if (cin !== inFeatures) {
-        throw new ShapeMismatchError(`${f}/W: expected ${out}×${inFeatures} to match ${prevName}, found ${formatShape(w)}`);
-      }
-      expectShape(shapes, `${f}/b`, [out], `(one bias per ${f} output)`);
+      const out = checkLinear(shapes, f, inFeatures, prevName);
       const act = HIDDEN.find((h) => h.name === f)?.act;
       if (act && plan.prelu.has(act)) checkPrelu(shapes, act, out, `${f} output`);
       widths[f] = out;
@@ -125,7 +120,7 @@ export const alexnet: Architecture = {
       prevName = `${f} output (${out})`;
     }
     const outputs = widths[plan.head]!;
-    if (outputs % 2 !== 0) throw new ShapeMismatchError(`${plan.head}/W: expected an even number of outputs (x, y per joint), found ${outputs}`);
+    checkRegressionOutputs(plan.head, outputs);
     let count = 0;
     for (const p of plan.params) if (!p.endsWith('/eps')) count += sizeOf(shapes.get(p)!);
     return {

@@ -16,7 +16,7 @@
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkConv, conv, findHead, sizeOf } from './parts.js';
-import { expectShape, shapeOf } from './shape-check.js';
+import { checkLinear, checkRegressionOutputs } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 export { CHAINER_BN_EPS } from './parts.js';
@@ -105,13 +105,9 @@ export const resnet50: Architecture = {
       }
       widths[s.name] = ch;
     }
-    const fc = shapeOf(shapes, `${plan.head}/W`, 2, 'linear weight (out, in)');
-    if (fc[1] !== ch) {
-      throw new ShapeMismatchError(`${plan.head}/W: expected ${fc[0]}×${ch} to match res5 output ${ch}×1×1 after average pooling, found ${fc.join('×')}`);
-    }
-    expectShape(shapes, `${plan.head}/b`, [fc[0]!], `(one bias per ${plan.head} output)`);
-    if (fc[0]! % 2 !== 0) throw new ShapeMismatchError(`${plan.head}/W: expected an even number of outputs (x, y per joint), found ${fc[0]}`);
-    widths[plan.head] = fc[0]!;
+    const outputs = checkLinear(shapes, plan.head, ch, `res5 output ${ch}×1×1 after average pooling`);
+    checkRegressionOutputs(plan.head, outputs);
+    widths[plan.head] = outputs;
     widths.finalMap = size;
     const depth = depthOf(plan);
     const blocks = plan.stages.map((s) => s.blocks.length).join('-');
@@ -119,7 +115,7 @@ export const resnet50: Architecture = {
     for (const p of plan.params) if (!p.endsWith('/eps')) count += sizeOf(shapes.get(p)!);
     const bnLayers = plan.params.filter((p) => p.endsWith('/gamma')).map((p) => p.slice(0, -'/gamma'.length));
     return {
-      arch: `resnet${depth}`, title: `ResNet${depth} (legacy DeepPose, blocks ${blocks})`, widths, joints: fc[0]! / 2, parameterCount: count,
+      arch: `resnet${depth}`, title: `ResNet${depth} (legacy DeepPose, blocks ${blocks})`, widths, joints: outputs / 2, parameterCount: count,
       params: plan.params, batchNorm: bnLayers,
     };
   },

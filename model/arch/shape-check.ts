@@ -20,3 +20,21 @@ export function expectShape(shapes: ReadonlyMap<string, readonly number[]>, name
     throw new ShapeMismatchError(`${name}: expected ${formatShape(expected)} ${why}, found ${formatShape(s)}`);
   }
 }
+
+/**
+ * A Linear layer `name` fed `inFeatures` values from `fedBy` (a phrase for
+ * messages, e.g. `conv5 output 256×6×6`): checks W `(out, in)` and b `(out)`,
+ * returns `out`.
+ */
+export function checkLinear(shapes: ReadonlyMap<string, readonly number[]>, name: string, inFeatures: number, fedBy: string): number {
+  const w = shapeOf(shapes, `${name}/W`, 2, 'linear weight (out, in)');
+  const [out, cin] = w as [number, number];
+  if (cin !== inFeatures) throw new ShapeMismatchError(`${name}/W: expected ${out}×${inFeatures} to match ${fedBy}, found ${formatShape(w)}`);
+  expectShape(shapes, `${name}/b`, [out], `(one bias per ${name} output)`);
+  return out;
+}
+
+/** The regression head's output count must be 2 × joints (x, y per joint). */
+export function checkRegressionOutputs(head: string, outputs: number): void {
+  if (outputs % 2 !== 0) throw new ShapeMismatchError(`${head}/W: expected an even number of outputs (x, y per joint), found ${outputs}`);
+}

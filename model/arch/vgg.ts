@@ -12,11 +12,10 @@
  *
  * Widths and the head's name come from the file.
  */
-import { formatShape } from '../../core/errors.js';
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkConv, conv, findHead, hasBn, linear, maxPool, sizeOf } from './parts.js';
-import { expectShape, shapeOf } from './shape-check.js';
+import { checkLinear, checkRegressionOutputs, expectShape } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 const BLOCKS = [2, 2, 3, 3, 3] as const;
@@ -90,16 +89,13 @@ export const vgg16: Architecture = {
     let inFeatures = ch * size * size;
     let prevName = `${plan.convs[plan.convs.length - 1]!.conv} output ${ch}×${size}×${size}`;
     for (const f of [...plan.hidden, plan.head]) {
-      const w = shapeOf(shapes, `${f}/W`, 2, 'linear weight (out, in)');
-      const [out, cin] = w as [number, number];
-      if (cin !== inFeatures) throw new ShapeMismatchError(`${f}/W: expected ${out}×${inFeatures} to match ${prevName}, found ${formatShape(w)}`);
-      expectShape(shapes, `${f}/b`, [out], `(one bias per ${f} output)`);
+      const out = checkLinear(shapes, f, inFeatures, prevName);
       widths[f] = out;
       inFeatures = out;
       prevName = `${f} output (${out})`;
     }
     const outputs = widths[plan.head]!;
-    if (outputs % 2 !== 0) throw new ShapeMismatchError(`${plan.head}/W: expected an even number of outputs (x, y per joint), found ${outputs}`);
+    checkRegressionOutputs(plan.head, outputs);
     let count = 0;
     for (const p of plan.params) if (!p.endsWith('/eps')) count += sizeOf(shapes.get(p)!);
     const bn = plan.convs.flatMap((c) => (c.bn ? [c.bn] : []));
