@@ -1,27 +1,18 @@
 /** `deeppose eval` as a user runs it, on the vendored LSPET subset. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { parsePoseFile, PoseFileError } from '../eval/predictions-file.js';
-import { CLI, FIXTURES, scratch } from './helpers/paths.js';
+import { cliRunner } from './helpers/cli.js';
+import { FIXTURES, scratch } from './helpers/paths.js';
 
-const run = promisify(execFile);
 const tmp = scratch();
 after(tmp.cleanup);
 const DATASET = path.join(FIXTURES, 'lspet');
 const env = { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
 
-async function cli(...args: string[]) {
-  try {
-    return { code: 0, ...(await run(process.execPath, [CLI, ...args], { env, cwd: tmp.dir })) };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = cliRunner({ env, cwd: tmp.dir });
 
 type Report = { pcp: { strict: { total: number; parts: Record<string, number | null> }; loose: { total: number; parts: Record<string, number> } }; pdj: { thresholds: number[]; curve: number[]; joints: Record<string, number[]> }; counts: { images: number }; model: { id: string } | null };
 const report = (dir: string) => JSON.parse(readFileSync(path.join(tmp.dir, dir, 'report.json'), 'utf8')) as Report;

@@ -1,28 +1,18 @@
 /** `deeppose predict` as a user runs it. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { CLI, FIXTURES, scratch } from './helpers/paths.js';
+import { cliRunner } from './helpers/cli.js';
+import { FIXTURES, scratch } from './helpers/paths.js';
 
-const run = promisify(execFile);
 const tmp = scratch();
 after(tmp.cleanup);
 const IMAGES = path.join(FIXTURES, 'legacy-preprocessing', 'images');
 const env = { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
 
-async function cli(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { env, cwd: tmp.dir });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = cliRunner({ env, cwd: tmp.dir });
 
 test('JSON per image and overlay files for a directory; the embedded model needs no argument', async () => {
   const dir = path.join(tmp.dir, 'in');

@@ -7,13 +7,11 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { CHAINER, CLI, FIXTURES, scratch } from './helpers/paths.js';
+import { cliRunner } from './helpers/cli.js';
+import { CHAINER, FIXTURES, scratch } from './helpers/paths.js';
 
-const run = promisify(execFile);
 const tmp = scratch();
 after(tmp.cleanup);
 const env = { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
@@ -21,15 +19,7 @@ const LSPET = path.join(FIXTURES, 'lspet');
 const IMAGE = path.join(LSPET, 'images', 'im00189.jpg');
 const CKPT = path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz');
 
-async function cli(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { env, cwd: tmp.dir });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = cliRunner({ env, cwd: tmp.dir });
 
 const cascade = path.join(tmp.dir, 'float-cascade.json');
 writeFileSync(cascade, JSON.stringify({ stages: [{ file: CKPT, stage: 1 }, { file: CKPT, stage: 2, sigma: 2 }] }));

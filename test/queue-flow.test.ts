@@ -16,6 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
+import { cliRunner } from './helpers/cli.js';
 import { CHAINER, CLI, FIXTURES, scratch } from './helpers/paths.js';
 import { redisSkip, startRedis, type TestRedis } from './helpers/redis.js';
 
@@ -51,15 +52,7 @@ after(async () => {
   tmp.cleanup();
 });
 
-async function cli(...args: string[]) {
-  try {
-    const r = await run(process.execPath, [CLI, ...args], { env, cwd: tmp.dir });
-    return { code: 0, ...r };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = cliRunner({ env, cwd: tmp.dir });
 
 function spawnCli(args: string[]): { child: ChildProcess; log: () => string; out: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [CLI, ...args], { env, cwd: tmp.dir, stdio: ['ignore', 'pipe', 'pipe'] });
