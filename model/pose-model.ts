@@ -339,7 +339,6 @@ export class PoseModel implements PoseEstimator {
     if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
     if (requests.length === 0) return [];
     const t0 = performance.now();
-    const s = this.info.inputSize;
     const depths = requests.map((r) => this.checkStages(r.stages));
     // Headers first (format, size, pixel limit; a bad box is refused before any decoding),
     // then each image is decoded once (sharp, on libuv's threads) and cropped and
@@ -368,11 +367,7 @@ export class PoseModel implements PoseEstimator {
       toFind.forEach((i, j) => { boxes[i] = found[j]!; });
     }
     const tFind = performance.now();
-    const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), probed[i]!.width, probed[i]!.height));
-    const x = new Float32Array(requests.length * 3 * s * s);
-    await Promise.all(images.map(async (img, i) => {
-      x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
-    }));
+    const { x, cropBoxes } = await this.cropAround(images, boxes);
     const tPre = performance.now();
     const r = await this.runCascade({ x, cropBoxes, images, indices: requests.map((_, i) => i) }, depths);
     const tTotal = performance.now();
