@@ -54,17 +54,13 @@ export interface CascadeFile {
    * --box-from whole`), whose joints give the person box when none is given;
    * `boxScale` widens the box of its joints (its regression shrinks poses).
    */
-  readonly finder?: { readonly file: string; readonly boxScale?: number; readonly rounds?: number; readonly roundScale?: number };
+  readonly finder?: { readonly file: string; readonly boxScale?: number };
 }
 
 /** The person finder of a cascade (see `CascadeFile.finder`). */
 export interface FinderModel {
   readonly model: StageModel;
   readonly boxScale: number;
-  /** 1: the finder's box alone; more: stage 1 re-centres the box that many times minus one. */
-  readonly rounds: number;
-  /** Widening of stage 1's joint box between rounds. */
-  readonly roundScale: number;
 }
 
 /** Cache directory for converted checkpoints: $DEEPPOSE_CACHE_DIR, else $XDG_CACHE_HOME/deeppose, else ~/.cache/deeppose. */
@@ -189,10 +185,8 @@ function parseCascade(file: string): CascadeFile {
     throw new ModelSourceError(`${file}: expected {"stages": [{"file": …}, …]} with at least one stage`);
   }
   const finder = (doc as CascadeFile).finder;
-  const scaleOk = (v: unknown) => v === undefined || (typeof v === 'number' && v > 0 && v < 10);
-  if (finder !== undefined && (typeof finder?.file !== 'string' || !scaleOk(finder.boxScale) || !scaleOk(finder.roundScale)
-    || (finder.rounds !== undefined && !(Number.isInteger(finder.rounds) && finder.rounds >= 1 && finder.rounds <= 5)))) {
-    throw new ModelSourceError(`${file}: expected "finder": {"file": …, "boxScale" and "roundScale": numbers from 0 to 10, "rounds": an integer from 1 to 5}, found ${JSON.stringify(finder)}`);
+  if (finder !== undefined && (typeof finder?.file !== 'string' || (finder.boxScale !== undefined && !(typeof finder.boxScale === 'number' && finder.boxScale > 0 && finder.boxScale < 10)))) {
+    throw new ModelSourceError(`${file}: expected "finder": {"file": …, "boxScale": a number from 0 to 10}, found ${JSON.stringify(finder)}`);
   }
   return doc as CascadeFile;
 }
@@ -224,7 +218,7 @@ export async function resolveModels(specs: readonly string[] | undefined, log?: 
       }
       if (c.finder && !finder) {
         const file = path.resolve(path.dirname(cascadeFile), c.finder.file);
-        finder = { model: await loadOne(file, { stage: 1 }, log, `${cascadeFile} finder`), boxScale: c.finder.boxScale ?? 1, rounds: c.finder.rounds ?? 1, roundScale: c.finder.roundScale ?? 1 };
+        finder = { model: await loadOne(file, { stage: 1 }, log, `${cascadeFile} finder`), boxScale: c.finder.boxScale ?? 1 };
       }
     } else {
       out.push(await loadOne(spec, { stage: out.length + 1 }, log, spec));

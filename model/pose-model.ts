@@ -300,21 +300,6 @@ export class PoseModel implements PoseEstimator {
     });
   }
 
-  /**
-   * The finder's rounds after the first: stage 1 on the crop of each box,
-   * its joints' box (× `roundScale`) the next box.
-   */
-  private async recentre(images: readonly RawImage[], boxes: [number, number, number, number][]): Promise<[number, number, number, number][]> {
-    const rounds = this.finder?.rounds ?? 1;
-    let current = boxes;
-    for (let r = 1; r < rounds; r++) {
-      const { x, cropBoxes } = await this.cropAround(images, current);
-      const { jointsPx } = await this.predictFromCrops(x, cropBoxes);
-      current = jointsPx.map((j, i) => boxFromJoints(j, this.finder!.roundScale, images[i]!) ?? current[i]!);
-    }
-    return current;
-  }
-
   /** Stage-1 inputs `[B, 3, S, S]` and crop boxes for person boxes `x, y, w, h`. */
   private async cropAround(images: readonly RawImage[], boxes: readonly (readonly [number, number, number, number])[]): Promise<{ x: Float32Array; cropBoxes: BoxXyxy[] }> {
     const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
@@ -330,7 +315,7 @@ export class PoseModel implements PoseEstimator {
   private async findAndCrop(batch: PreparedBatch): Promise<PreparedBatch> {
     const images = batch.images;
     if (!images) throw invalidArgument('batch.images', 'the decoded images, to crop around the found people', images);
-    const boxes = await this.recentre(images, await this.findPeople(batch.x, batch.cropBoxes, images));
+    const boxes = await this.findPeople(batch.x, batch.cropBoxes, images);
     return { ...batch, ...(await this.cropAround(images, boxes)) };
   }
 
@@ -363,7 +348,7 @@ export class PoseModel implements PoseEstimator {
       await Promise.all(toFind.map(async (i, j) => {
         xw.set(await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }), j * 3 * fs * fs);
       }));
-      const found = await this.recentre(toFind.map((i) => images[i]!), await this.findPeople(xw, wholes, toFind.map((i) => images[i]!)));
+      const found = await this.findPeople(xw, wholes, toFind.map((i) => images[i]!));
       toFind.forEach((i, j) => { boxes[i] = found[j]!; });
     }
     const tFind = performance.now();
