@@ -73,3 +73,10 @@ test('eval --box-from found runs the finder; without a finder it is refused', as
 test('a malformed finder entry is refused with the file and what was expected', async () => {
   await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', boxScale: 0 }) }), (e) => e instanceof ModelSourceError && /"finder": \{"file": …, "boxScale": a number from 0 to 10\}, found \{"file":"x.model","boxScale":0\}/.test(e.message));
 });
+
+test('boxFromJoints: the joints\' box about its centre × scale, clipped to the image, at least 8 px; null without finite joints', () => {
+  assert.deepEqual(boxFromJoints([[40, 50], [60, 90], [Number.NaN, 0]], 2, { width: 200, height: 200 }), [30, 30, 40, 80]);
+  assert.deepEqual(boxFromJoints([[10, 10], [30, 20]], 3, { width: 50, height: 100 }), [0, 0, 50, 30]);
+  assert.deepEqual(boxFromJoints([[100, 100], [100, 101]], 1, { width: 200, height: 200 }), [96, 96.5, 8, 8]);
+  assert.equal(boxFromJoints([[Number.NaN, 1]], 1, { width: 10, height: 10 }), null);
+});
