@@ -12,7 +12,7 @@
  * that "the sharp rectangle" is not a cue a localiser can learn; the
  * pasted patch is feathered at its edges for the same reason.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 import type { Rng } from '../core/random.js';
 import type { DecodedImage } from './image.js';
 import { jointsBox, legacyCropBox, type BoxXyxy } from './transforms/legacy.js';
@@ -105,6 +105,7 @@ export async function composite(
   scene: DecodedImage, sceneJointsPx: readonly (readonly [number, number])[] | null, sceneVisible: readonly boolean[] | null,
   p: CompositeParams,
 ): Promise<CompositeResult> {
+  const sharp = await loadSharp();
   const jb = jointsBox(jointsPx, visible);
   if (!jb) throw new RangeError('composite: the person has no annotated joints');
   const patchBox = legacyCropBox(jb, person.width, person.height);

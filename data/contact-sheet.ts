@@ -2,7 +2,7 @@
  * A contact sheet: many images (overlays, crops) on one page, in a grid of
  * equal cells with a caption under each, composited by sharp.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 
 export interface SheetItem {
   /** Encoded image bytes. */
@@ -22,6 +22,7 @@ export interface SheetOptions {
 const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function contactSheet(items: readonly SheetItem[], options: SheetOptions = {}): Promise<Buffer> {
+  const sharp = await loadSharp();
   if (items.length === 0) throw new RangeError('contact sheet: no images');
   const cols = options.columns ?? Math.ceil(Math.sqrt(items.length));
   const rows = Math.ceil(items.length / cols);

@@ -4,7 +4,7 @@
  * refuses images over a pixel limit before decoding them (sharp reads the
  * header first), so a decompression bomb never reaches memory.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 import { DeepPoseError } from '../core/errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 import { minimumEncodedBytes } from './image-plausible.js';
@@ -61,6 +61,7 @@ async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ forma
   const header = readImageHeader(bytes);
   let meta: { format?: string; width?: number; height?: number; orientation?: number } | undefined = header;
   if (!meta) {
+    const sharp = await loadSharp();
     try {
       meta = await sharp(bytes, { limitInputPixels: false }).metadata();
     } catch (err) {
@@ -87,6 +88,7 @@ async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ forma
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
   const name = options.name ?? 'image';
+  const sharp = await loadSharp();
   // Upright 3-channel sRGB (most photos): no rotation or colour conversion steps, each of
   // which costs sharp about 0.3 ms; anything else takes the full chain below.
   if (header && header.plainRgb && header.orientation === 1) {

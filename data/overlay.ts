@@ -5,7 +5,7 @@
  * joint labels and person box. Missing joints (null or non-finite) and the
  * limbs touching them are not drawn.
  */
-import sharp from 'sharp';
+import { loadSharp } from './sharp-module.js';
 import { isValidPoint as valid, meanPoint as endpoint, type MaybePoint } from '../core/points.js';
 import type { Skeleton } from './skeletons.js';
 import type { RawImage } from './transforms/square-crop.js';
@@ -61,6 +61,7 @@ export function skeletonSvg(width: number, height: number, jointsPx: readonly Po
  * EXIF orientation), `null` for a joint that is not to be drawn.
  */
 export async function drawOverlay(image: Uint8Array | RawImage, jointsPx: readonly Point[], skeleton: Skeleton, options: OverlayOptions = {}): Promise<Buffer> {
+  const sharp = await loadSharp();
   const base = image instanceof Uint8Array
     ? sharp(image).rotate()
     : sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels as 3 | 4 } });

@@ -10,8 +10,7 @@
 import { flipPermutation, type Skeleton } from '../data/skeletons.js';
 import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
-import { gcnInPlace } from '../data/transforms/legacy.js';
-import { cropSquareInto, type RawImage } from '../data/transforms/square-crop.js';
+import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
 
 /** The deepest cascade any command or request may ask for (the CLI's and HTTP's `stages` ceiling). */
 export const MAX_CASCADE_STAGES = 10;
@@ -66,10 +65,7 @@ export function refineJoints(crops: readonly JointCrop[], yNorm: Float32Array, k
 export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], size: number, channels: 'bgr' | 'rgb'): Float32Array {
   const plane = 3 * size * size;
   const x = new Float32Array(crops.length * plane);
-  crops.forEach((c, i) => {
-    cropSquareInto(image, c.cx, c.cy, c.side, size, channels, x, i * plane);
-    gcnInPlace(x.subarray(i * plane, (i + 1) * plane), size);
-  });
+  crops.forEach((c, i) => cropSquareGcnInto(image, c.cx, c.cy, c.side, size, channels, x, i * plane));
   return x;
 }
 

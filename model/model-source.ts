@@ -6,9 +6,14 @@
  *
  * A cache entry is `<checkpoint sha256>-<options>.onnx` with the sha256 of
  * its bytes recorded at conversion beside it (`….onnx.sha256`, in
- * `sha256sum` format). Every use verifies the bytes against it; a corrupt,
+ * `sha256sum` format). Its bytes are verified against it whenever the
+ * file's stamp (core/file-digest.ts: inode, size, modification and
+ * status-change times) differs from the one recorded at its last
+ * verification (`….onnx.verified`), i.e. after any write to it; a corrupt,
  * truncated or unrecorded entry is rebuilt from the checkpoint with one
- * warning line naming its path.
+ * warning line naming its path. A checkpoint's own sha256 (its cache key)
+ * is remembered the same way (`files/`), so a start reads neither file
+ * whole.
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
@@ -21,14 +26,7 @@ import { DeepPoseError } from '../core/errors.js';
 import { CONVERTER_ID } from './converter-id.js';
 import { parseModelMetadata, readMetadataProps, type ModelMetadata } from './onnx/metadata.js';
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-
-/** sha256 of a file, streamed (as model/checkpoint/read.ts computes it, without loading the checkpoint readers). */
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+import { fileStamp, readStampRecord, sha256FileRemembered, writeStampRecord } from '../core/file-digest.js';
 
 /** The embedded default cascade description, shipped in the repository. */
 export const DEFAULT_CASCADE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../model/default/cascade.json');
@@ -79,6 +77,11 @@ export function digestPathFor(cached: string): string {
   return `${cached}.sha256`;
 }
 
+/** The record of a cache entry's last verification: its stamp then, and the digest it matched. */
+function verifiedPathFor(cached: string): string {
+  return `${cached}.verified`;
+}
+
 /** Why the cache entry at `cached` cannot be used, or its metadata when it can. */
 async function verifyCached(cached: string): Promise<{ ok: true; model: StageModel } | { ok: false; why: string }> {
   let recorded: string;
@@ -87,14 +90,30 @@ async function verifyCached(cached: string): Promise<{ ok: true; model: StageMod
   } catch {
     return { ok: false, why: 'no digest was recorded for it' };
   }
+  // Unchanged since it last matched its digest: only the metadata is read.
+  const stamp = await fileStamp(cached);
+  const last = await readStampRecord(verifiedPathFor(cached));
+  if (last && last.stamp === stamp && last.value === recorded) {
+    const fields = await metadataFieldsOf(cached);
+    if (fields) {
+      try {
+        return { ok: true, model: { onnxPath: cached, metadata: parseModelMetadata(readMetadataProps(fields), cached), source: cached } };
+      } catch {
+        // Read it whole below, which names what is wrong.
+      }
+    }
+  }
   const bytes = await readFile(cached);
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== recorded) return { ok: false, why: `sha256 ${actual.slice(0, 12)}… of its ${bytes.length} bytes differs from ${recorded.slice(0, 12)}… recorded at conversion` };
+  let model: StageModel;
   try {
-    return { ok: true, model: { onnxPath: cached, metadata: parseModelMetadata(readMetadataProps(bytes), cached), source: cached } };
+    model = { onnxPath: cached, metadata: parseModelMetadata(readMetadataProps(bytes), cached), source: cached };
   } catch (err) {
     return { ok: false, why: `its metadata is unreadable (${(err as Error).message})` };
   }
+  if ((await fileStamp(cached)) === stamp) await writeStampRecord(verifiedPathFor(cached), stamp, recorded).catch(() => undefined);
+  return { ok: true, model };
 }
 
 /**
@@ -145,9 +164,9 @@ async function metadataFieldsOf(file: string): Promise<Uint8Array | undefined> {
  * file's sha256, verified against the digest recorded at conversion.
  */
 async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: number }, log?: (line: string) => void): Promise<StageModel> {
-  const sha = await sha256File(file);
-  const optionsKey = createHash('sha256').update(JSON.stringify({ CONVERTER_ID, cascade })).digest('hex').slice(0, 12);
   const dir = cacheDir();
+  const sha = await sha256FileRemembered(file, path.join(dir, 'files'));
+  const optionsKey = createHash('sha256').update(JSON.stringify({ CONVERTER_ID, cascade })).digest('hex').slice(0, 12);
   mkdirSync(dir, { recursive: true });
   await cleanStaleTemps(dir);
   const cached = path.join(dir, `${sha}-${optionsKey}.onnx`);
@@ -167,6 +186,7 @@ async function loadCheckpoint(file: string, cascade: { stage: number; sigma?: nu
   await writeFileAtomic(digestPathFor(cached), `${hex}  ${path.basename(cached)}\n`);
   const written = await writeFileAtomic(cached, result.chunks);
   if (written.sha256 !== hex) throw new ModelSourceError(`${cached}: the bytes written (sha256 ${written.sha256}) differ from those converted (${hex})`);
+  await writeStampRecord(verifiedPathFor(cached), await fileStamp(cached), hex);
   // Said once the file has proved to be a checkpoint (a text file fails above without a word about converting).
   if (!rebuilding) log?.(`converted ${file} in ${((performance.now() - t0) / 1000).toFixed(1)} s (first use; cached as ${cached})`);
   const m = await loadOnnx(cached);

@@ -13,10 +13,15 @@ import { refineStage } from './cascade.js';
 import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
-import { resolveModels, type FinderModel, type StageModel } from './model-source.js';
+import { cacheDir, resolveModels, type FinderModel, type StageModel } from './model-source.js';
 import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
+import { loadSharp } from '../data/sharp-module.js';
+import { mapLimit } from '../core/concurrency.js';
+
+/** Images whose refinement stages are in flight at once (crops of one built while another runs). */
+const REFINE_IN_FLIGHT = 3;
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 export interface PoseModelInfo {
@@ -84,6 +89,14 @@ export interface LoadOptions extends PoolOptions {
   readonly flip?: boolean;
   /** The skeleton the joints follow, overriding the model's metadata (which otherwise names it, or its joint count implies it). */
   readonly skeleton?: SkeletonId;
+  /**
+   * Cascade stages whose sessions open at load (default: all, and the person
+   * finder); a deeper stage opens on its first use. `eval --stages 1` and
+   * `predict --stages 1` open one.
+   */
+  readonly openStages?: number;
+  /** Keep optimised graphs in the model cache and open sessions from them (default true; model/runtime/session-cache.ts). */
+  readonly sessionCache?: boolean;
 }
 
 /**
@@ -148,7 +161,9 @@ export class PoseModel implements PoseEstimator {
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     // The worker starts (and loads onnxruntime) while the models are found and hashed.
-    const pool = new InferencePool(options);
+    const pool = new InferencePool({ ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options });
+    // The image library loads on this thread meanwhile (data/sharp-module.ts).
+    loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
     try {
       resolved = await resolveModels(specs, options.log);
@@ -165,11 +180,9 @@ export class PoseModel implements PoseEstimator {
       throw err;
     }
     try {
-      // Warm up: open every stage's session in the workers now, not on the first request.
-      for (const s of [...stages, ...(finder ? [finder.model] : [])]) {
-        const n = s.metadata.inputSize;
-        await pool.run(s.onnxPath, new Float32Array(3 * n * n), [1, 3, n, n]);
-      }
+      // Open the sessions now, not on the first request, all at once.
+      const open = options.openStages === undefined ? [...stages, ...(finder ? [finder.model] : [])] : stages.slice(0, Math.max(1, options.openStages));
+      await pool.open(open.map((s) => s.onnxPath));
     } catch (err) {
       await pool.close();
       throw err;
@@ -262,14 +275,17 @@ export class PoseModel implements PoseEstimator {
     const stage1WallMs = performance.now() - t0;
     const refineMs = depths.map(() => 0);
     const jointsPx = stage1.jointsPx;
-    for (let i = 0; i < jointsPx.length; i++) {
-      if (depths[i]! <= 1) continue;
-      const image = batch.images?.[i];
-      if (!image) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, image);
-      const r = await this.refine(image, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+    const toRefine = depths.flatMap((d, i) => (d > 1 ? [i] : []));
+    for (const i of toRefine) {
+      if (!batch.images?.[i]) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, batch.images?.[i]);
+    }
+    // A few images at a time: the joint crops of the next image are built on
+    // this thread while the inference worker runs the previous one's.
+    await mapLimit(toRefine, REFINE_IN_FLIGHT, async (i) => {
+      const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
       jointsPx[i] = r.jointsPx;
       refineMs[i] = r.sessionMs;
-    }
+    });
     return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
   }
 

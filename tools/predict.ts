@@ -15,7 +15,6 @@ import { parseBbox, parseChoice, parseInt10, parseSkeleton } from './options.js'
 import type { SkeletonId } from '../data/skeletons.js';
 import { progressBar } from './progress.js';
 import { checkNewFile, OutputPathError } from './output-path.js';
-import { enqueuePredict } from './predict-queue.js';
 
 const IMAGE_EXT = /\.(jpe?g|png|webp)$/i;
 
@@ -73,7 +72,8 @@ export function registerPredict(program: Command): void {
     .action(action(async (inputs: string[], opts: PredictOptions, cmd: Command) => {
       const files = expandInputs(inputs);
       if (files.length === 0) throw new DeepPoseError('E_NO_INPUT', `no images found in ${inputs.join(', ')} (expected .jpg, .jpeg, .png or .webp files)`);
-      if (opts.queue || opts.job) return enqueuePredict(files, opts);
+      // The queue client (bullmq, ioredis) loads only for --queue.
+      if (opts.queue || opts.job) return (await import('./predict-queue.js')).enqueuePredict(files, opts);
       // Every output path is checked before the model loads: nothing is overwritten without --force.
       if (opts.out) checkPredictOutputs(files, opts.out, opts.format, Boolean(opts.force));
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');

@@ -11,7 +11,7 @@
  *    `(v − mean) / (std + 1e-5)` (population std);
  * 6. targets `y = (p·S/w − S/2) / S`, decoded as `p = x0 + (S/2 + S·y)·w/S`.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../sharp-module.js';
 import { DeepPoseError } from '../../core/errors.js';
 import { decodeImage, ImageDecodeError } from '../image.js';
 import { cvResizeLinear } from './cv-resize.js';
@@ -123,8 +123,8 @@ export function gcnInPlace(x: Float32Array, size: number): void {
   }
 }
 
-/** `(v − mean) / (std + eps)` given the plane's sum and sum of squares (population std). */
-function normalisePlane(p: Float32Array, sum: number, sq: number): void {
+/** `(v − mean) / (std + eps)` given the plane's sum and sum of squares (population std), in place. */
+export function normalisePlane(p: Float32Array, sum: number, sq: number): void {
   const n = p.length;
   const mean = sum / n;
   const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
@@ -138,23 +138,35 @@ function normalisePlane(p: Float32Array, sum: number, sq: number): void {
  */
 export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', out = new Float32Array(3 * size * size)): Float32Array {
   const plane = size * size;
+  // The values are bytes: a histogram per channel gives the exact sums, and a
+  // 256-entry table per channel holds each byte's normalised value (the same
+  // float arithmetic as normalisePlane, once per value instead of per pixel).
+  const hist = new Int32Array(3 * 256);
+  for (let j = 0; j < 3 * plane; j += 3) {
+    hist[rgb[j]!]!++;
+    hist[256 + rgb[j + 1]!]!++;
+    hist[512 + rgb[j + 2]!]!++;
+  }
+  const table = new Float32Array(256);
   const src = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
   for (let c = 0; c < 3; c++) {
-    const p = out.subarray(c * plane, (c + 1) * plane);
     const ch = src[c]!;
     let sum = 0;
     let sq = 0;
-    for (let i = 0, j = ch; i < plane; i++, j += 3) {
-      const v = rgb[j]!;
-      p[i] = v;
-      sum += v;
-      sq += v * v;
+    for (let v = 0; v < 256; v++) {
+      const n = hist[ch * 256 + v]!;
+      sum += n * v;
+      sq += n * v * v;
     }
-    normalisePlane(p, sum, sq);
+    const mean = sum / plane;
+    const std = Math.sqrt(Math.max(0, sq / plane - mean * mean));
+    const scale = 1 / (std + GCN_EPSILON);
+    for (let v = 0; v < 256; v++) table[v] = (v - mean) * scale;
+    const p = c * plane;
+    for (let i = 0, j = ch; i < plane; i++, j += 3) out[p + i] = table[rgb[j]!]!;
   }
   return out;
 }
-
 /**
  * Crop, resize, channel order and GCN: the model's input for one image,
  * planar float32 `[3, S, S]`.
@@ -174,6 +186,7 @@ export async function preprocessCrop(
     if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
     return planarGcn(cvResizeLinear(raw, box, s, s), s, options.channels);
   }
+  const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
   let pipeline = ('encoded' in img
     ? sharp(img.encoded, { limitInputPixels: false, failOn: 'error' }).rotate()

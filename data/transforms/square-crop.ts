@@ -4,6 +4,7 @@
  * joint-centred crops (inference and training alike), where the crop may
  * reach past the image border.
  */
+import { normalisePlane } from './legacy.js';
 
 /** A decoded image: interleaved 8-bit pixels, row-major. */
 export interface RawImage {
@@ -22,6 +23,27 @@ export interface RawImage {
  */
 export function cropSquareInto(
   img: RawImage, cx: number, cy: number, side: number, size: number, order: 'bgr' | 'rgb', out: Float32Array, offset: number,
+): void {
+  cropSquare(img, cx, cy, side, size, order, out, offset, undefined);
+}
+
+/**
+ * `cropSquareInto` followed by the legacy global contrast normalisation of
+ * the crop (what `gcnInPlace` computes, to the bit: the per-channel sums are
+ * taken in the same order while the crop is written, saving a pass).
+ */
+export function cropSquareGcnInto(
+  img: RawImage, cx: number, cy: number, side: number, size: number, order: 'bgr' | 'rgb', out: Float32Array, offset: number,
+): void {
+  const sums = new Float64Array(6);
+  cropSquare(img, cx, cy, side, size, order, out, offset, sums);
+  const plane = size * size;
+  for (let c = 0; c < 3; c++) normalisePlane(out.subarray(offset + c * plane, offset + (c + 1) * plane), sums[2 * c]!, sums[2 * c + 1]!);
+}
+
+/** The crop; with `sums`, also each output channel's sum and sum of squares (`[s0, q0, s1, q1, s2, q2]`). */
+function cropSquare(
+  img: RawImage, cx: number, cy: number, side: number, size: number, order: 'bgr' | 'rgb', out: Float32Array, offset: number, sums: Float64Array | undefined,
 ): void {
   const { data, width, height, channels } = img;
   const scale = side / size;
@@ -99,10 +121,25 @@ export function cropSquareInto(
     const o = offset + oy * size;
     for (let c = 0; c < 3; c++) {
       const p = o + c * plane;
+      if (!sums) {
+        for (let ox = 0, i = c; ox < size; ox++, i += 3) {
+          const t = hTop[i]!;
+          out[p + ox] = t + fy * (hBottom[i]! - t);
+        }
+        continue;
+      }
+      // Running sums in plane order, as gcnInPlace takes them over the stored (float32) values.
+      let sum = sums[2 * c]!;
+      let sq = sums[2 * c + 1]!;
       for (let ox = 0, i = c; ox < size; ox++, i += 3) {
         const t = hTop[i]!;
-        out[p + ox] = t + fy * (hBottom[i]! - t);
+        const v = Math.fround(t + fy * (hBottom[i]! - t));
+        out[p + ox] = v;
+        sum += v;
+        sq += v * v;
       }
+      sums[2 * c] = sum;
+      sums[2 * c + 1] = sq;
     }
   }
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from '../../data/sharp-module.js';
 import { drawOverlay } from '../../data/overlay.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
 import type { EvalImage, EvalResult } from '../collector.js';
@@ -11,6 +11,7 @@ import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';
 
 /** Best, median and worst images (`n` each) with overlays, when their files are at hand. */
 async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n: number): Promise<OverlayTile[]> {
+  const sharp = await loadSharp();
   const r = result.ranked;
   if (r.length === 0) return [];
   const mid = Math.max(0, Math.floor(r.length / 2) - Math.floor(n / 2));

@@ -6,7 +6,8 @@
  * is hashed once (for a pickle, in the same pass that parses it).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import { sha256File } from '../../core/file-digest.js';
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openHdf5 } from '../io/hdf5.js';
@@ -96,12 +97,6 @@ export async function sniffContainer(file: string): Promise<Container | undefine
   } finally {
     await fh.close();
   }
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 const NOT_A_CHECKPOINT = 'not an npz or HDF5 checkpoint, nor a Chainer pickle';

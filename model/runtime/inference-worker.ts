@@ -14,17 +14,26 @@ export interface InferenceTask {
 
 const threads = (workerData as { threads?: number } | undefined)?.threads ?? 1;
 const lrn = (workerData as { lrn?: 'band' | 'onnx' } | undefined)?.lrn ?? 'band';
+const sessionCacheDir = (workerData as { sessionCacheDir?: string } | undefined)?.sessionCacheDir;
 const sessions = new Map<string, Promise<OrtModel>>();
 
-export default async function run(task: InferenceTask | { ping: true }): Promise<{ y: Float32Array; dims: readonly number[]; ms: number } | null> {
-  if ('ping' in task) return null;
-  let m = sessions.get(task.modelPath);
+function session(modelPath: string): Promise<OrtModel> {
+  let m = sessions.get(modelPath);
   if (!m) {
-    m = OrtModel.load(task.modelPath, task.modelPath, { threads, lrn });
-    sessions.set(task.modelPath, m);
-    m.catch(() => sessions.delete(task.modelPath));
+    m = OrtModel.load(modelPath, modelPath, { threads, lrn, ...(sessionCacheDir ? { sessionCacheDir } : {}) });
+    sessions.set(modelPath, m);
+    m.catch(() => sessions.delete(modelPath));
   }
-  const model = await m;
+  return m;
+}
+
+export default async function run(task: InferenceTask | { ping: true } | { open: readonly string[] }): Promise<{ y: Float32Array; dims: readonly number[]; ms: number } | null> {
+  if ('ping' in task) return null;
+  if ('open' in task) {
+    await Promise.all(task.open.map(session));
+    return null;
+  }
+  const model = await session(task.modelPath);
   const t0 = performance.now();
   const out = await model.run({ x: { data: task.x, dims: task.dims } });
   const y = out.y!;

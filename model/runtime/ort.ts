@@ -5,7 +5,9 @@
  * (model/runtime/pool.ts), never call this directly.
  */
 import ort from 'onnxruntime-node';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { tempPathFor } from '../../core/write-atomic.js';
+import { recordSessionCache, sessionCacheEntry, sessionCacheUsable } from './session-cache.js';
 import { bandLrnBytes } from './band-lrn.js';
 import { DeepPoseError } from '../../core/errors.js';
 
@@ -26,6 +28,12 @@ export interface OrtOptions {
    * the graph as it is.
    */
   readonly lrn?: 'band' | 'onnx';
+  /**
+   * Keep the optimised graph of a model given by path in this directory and
+   * open later sessions from it (model/runtime/session-cache.ts): a start
+   * then skips the graph optimisation. Default: none.
+   */
+  readonly sessionCacheDir?: string;
 }
 
 /** A float32 tensor: data and dims. */
@@ -48,6 +56,10 @@ export class OrtModel {
       extra: { session: { intra_op: { allow_spinning: '0' } } },
       ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     };
+    if (typeof model === 'string' && options.sessionCacheDir && !options.optimizedModelPath) {
+      const cached = await OrtModel.loadThroughCache(model, name, opts, options.lrn ?? 'onnx', options.sessionCacheDir);
+      if (cached) return cached;
+    }
     try {
       if (options.lrn === 'band') {
         const bytes = typeof model === 'string' ? await readFile(model) : model; // a Buffer is a Uint8Array: no copy
@@ -61,6 +73,46 @@ export class OrtModel {
     } catch (err) {
       throw new InferenceError(`${name}: onnxruntime could not load the model (${(err as Error).message.split('\n')[0]})`, err);
     }
+  }
+
+  /**
+   * A session from the optimised graph in the cache, written there first if
+   * it is missing or unusable. Undefined when the cache cannot be used at all
+   * (an unwritable directory): the caller opens the model as usual.
+   */
+  private static async loadThroughCache(file: string, name: string, opts: ort.InferenceSession.SessionOptions, lrn: 'band' | 'onnx', dir: string): Promise<OrtModel | undefined> {
+    let entry: Awaited<ReturnType<typeof sessionCacheEntry>>;
+    try {
+      entry = await sessionCacheEntry(dir, file, ort.env.versions.node ?? 'unknown', `lrn=${lrn}`);
+    } catch {
+      return undefined;
+    }
+    if (await sessionCacheUsable(entry)) {
+      try {
+        return new OrtModel(await ort.InferenceSession.create(entry.path, { ...opts, graphOptimizationLevel: 'disabled' }), name);
+      } catch {
+        // Refused (another runtime build, a damaged entry): written anew below.
+      }
+    }
+    const tmp = tempPathFor(entry.path);
+    let session: ort.InferenceSession;
+    try {
+      await mkdir(dir, { recursive: true });
+      const bytes = await readFile(file);
+      const prepared = lrn === 'band' ? bandLrnBytes(bytes) : bytes;
+      // Severity 3: the runtime's warning that such a graph belongs to this machine is what the key encodes.
+      session = await ort.InferenceSession.create(prepared, { ...opts, optimizedModelFilePath: tmp, logSeverityLevel: 3 });
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      return undefined;
+    }
+    try {
+      await rename(tmp, entry.path);
+      await recordSessionCache(entry);
+    } catch {
+      await rm(tmp, { force: true }).catch(() => undefined);
+    }
+    return new OrtModel(session, name);
   }
 
   get inputNames(): readonly string[] {

@@ -16,6 +16,8 @@ export interface PoolOptions {
   readonly threads?: number;
   /** LRN as a band-matrix convolution (default) or the ONNX LRN op (model/runtime/ort.ts). */
   readonly lrn?: 'band' | 'onnx';
+  /** Keep each model's optimised graph here and open later sessions from it (model/runtime/session-cache.ts). */
+  readonly sessionCacheDir?: string;
 }
 
 export interface RunResult {
@@ -54,7 +56,7 @@ export class InferencePool {
       minThreads: plan.workers,
       maxThreads: plan.workers,
       idleTimeout: Infinity,
-      workerData: { threads: plan.threads, lrn: options.lrn ?? 'band' },
+      workerData: { threads: plan.threads, lrn: options.lrn ?? 'band', ...(options.sessionCacheDir ? { sessionCacheDir: options.sessionCacheDir } : {}) },
     });
   }
 
@@ -65,6 +67,12 @@ export class InferencePool {
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
     const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number };
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
+  }
+
+  /** Opens the sessions of `modelPaths` in every worker, all at once (they are created in parallel). */
+  async open(modelPaths: readonly string[]): Promise<void> {
+    if (this.closed) throw new Error('inference pool is closed');
+    await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ open: modelPaths })));
   }
 
   /** Resolves once every worker has started (onnxruntime loaded), without opening a session. */
