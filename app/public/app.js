@@ -10,6 +10,7 @@
     $('model-line').textContent = `Model ${m.id} — ${m.jointNames.length} joints (${m.skeleton}), ${m.stages} cascade stage(s), input ${m.inputSize}×${m.inputSize}`;
     for (let s = 1; s <= m.stages; s++) $('stages').append(new Option(String(s), String(s), s === m.stages, s === m.stages));
     m.jointNames.forEach((n) => { state.sides[n] = n.startsWith('left') ? 'left' : n.startsWith('right') ? 'right' : 'center'; });
+    if (m.personFinder) $('drag-hint').textContent = 'Drag on the photo to draw a box around the person (optional). Without a box the service looks for the person itself; a dragged box overrides the box it finds.';
   }).catch(() => { $('model-line').textContent = 'The model is still loading; reload in a moment.'; });
 
   /** Forgets the previous result (a new photo was chosen). */
@@ -20,6 +21,38 @@
     if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
     $('joints').querySelector('tbody').replaceChildren();
     $('timing').textContent = '';
+    $('box-layer').replaceChildren();
+    $('box-note').textContent = '';
+  }
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  const svgElement = (name, attrs) => { const e = document.createElementNS(SVG, name); for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v)); return e; };
+
+  /**
+   * The person box over the overlay when the service found it itself: a
+   * dashed rectangle labelled "found" in an SVG layer of the image's size
+   * (it scales with the overlay), and a line saying what the box is and
+   * that a dragged box overrides it.
+   */
+  function showBox(pose) {
+    const { width, height } = pose.imageSize;
+    const layer = $('box-layer');
+    layer.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    layer.replaceChildren();
+    const box = pose.boxPx.map(Math.round).join(', ');
+    if (pose.boxSource === 'found') {
+      const [x, y, w, h] = pose.boxPx;
+      const fs = Math.max(10, Math.round(Math.min(width, height) / 22));
+      layer.append(svgElement('rect', { id: 'found-box', x, y, width: w, height: h, fill: 'none', stroke: '#ffb000', 'stroke-width': 2, 'stroke-dasharray': '8 5', 'vector-effect': 'non-scaling-stroke' }));
+      const label = svgElement('text', { id: 'found-label', x: x + 4, y: y >= fs + 2 ? y - 4 : y + fs, 'font-size': fs, 'font-family': 'sans-serif', fill: '#ffb000', stroke: '#000000', 'stroke-width': 0.6, 'paint-order': 'stroke' });
+      label.textContent = 'found';
+      layer.append(label);
+      $('box-note').textContent = `Dashed box “found” (${box}): the service found the person by itself. Drag a box around the person on the photo to override it, then estimate again.`;
+    } else if (pose.boxSource === 'whole') {
+      $('box-note').textContent = 'No person box was found or given, so the whole image was used. Dragging a box around the person on the photo gives better results.';
+    } else {
+      $('box-note').textContent = `Box used: the one you dragged (${box}).`;
+    }
   }
 
   function setFile(file) {
@@ -112,14 +145,18 @@
       const pose = await estimate();
       if (file !== state.file) return; // another photo was chosen meanwhile
       const blob = await composite($('photo'), pose.overlaySvg, pose.imageSize.width, pose.imageSize.height);
+      if (file !== state.file) return; // chosen while the overlay was drawn
+      const old = $('overlay').src;
       $('overlay').src = URL.createObjectURL(blob);
+      if (old && old.startsWith('blob:')) URL.revokeObjectURL(old);
+      showBox(pose);
       const tbody = $('joints').querySelector('tbody');
       tbody.replaceChildren(...pose.joints.map((j) => {
         const tr = document.createElement('tr');
         [j.name, j.x.toFixed(1), j.y.toFixed(1)].forEach((t, i) => { const td = document.createElement('td'); td.textContent = t; if (i === 0) td.className = state.sides[j.name] || 'center'; tr.append(td); });
         return tr;
       }));
-      $('timing').textContent = `Box used ${pose.boxPx.map(Math.round).join(', ')} · ${pose.stages} stage(s) · ${pose.timingsMs.total} ms`;
+      $('timing').textContent = `Box used ${pose.boxPx.map(Math.round).join(', ')} (${pose.boxSource}) · ${pose.stages} stage(s) · ${pose.timingsMs.total} ms`;
       $('result-panel').hidden = false;
     } catch (err) {
       showError(err.message);
