@@ -174,8 +174,8 @@ export async function loadSampleInto(ref: SampleRef, epoch: number, config: Batc
   const offset = b * 3 * S * S;
   if (config.mode === 'eval') {
     box = personBox ? legacyCropBox(personBox, img.width, img.height) : [0, 0, img.width, img.height];
-    const x = await imageStep(ref, () => preprocessCrop(img, box, { size: S, channels: config.channels }));
-    out.x.set(x, offset);
+    // Written straight into the batch tensor.
+    await imageStep(ref, () => preprocessCrop(img, box, { size: S, channels: config.channels }, out.x.subarray(offset, offset + 3 * S * S)));
     norm = normaliseJoints(joints, box, S);
     vis = visible;
   } else {

@@ -50,7 +50,7 @@ export interface IteratorOptions {
   readonly boxFrom?: BoxSource;
   /** `fail` (default) or `skip` unreadable images. */
   readonly onError?: 'fail' | 'skip';
-  /** Images each thread decodes concurrently (default 1). */
+  /** Images each thread has in flight at once (default 2: one decodes while the other is cropped). */
   readonly inFlight?: number;
   /** Evaluation: hand back each decoded image with the batch (`images`), for the later cascade stages. */
   readonly keepPixels?: boolean;
@@ -101,7 +101,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     this.batchSize = options.batchSize;
     this.threads = threads;
     this.prefetch = prefetch;
-    this.inFlight = options.inFlight ?? 1;
+    this.inFlight = options.inFlight ?? 2;
     if (!Number.isInteger(this.inFlight) || this.inFlight < 1) throw invalidArgument('inFlight', 'a positive integer', options.inFlight);
     this.repeat = options.repeat ?? false;
     this.shuffle = options.shuffle ?? this.repeat;

@@ -24,6 +24,8 @@ export interface EvaluateOptions {
   readonly batchSize?: number;
   /** Data iterator threads (default: cores; 0 = the calling thread). */
   readonly threads?: number;
+  /** Images each data thread has in flight (the iterator's default when absent). */
+  readonly inFlight?: number;
   /**
    * Person box from the annotated joints (`visible`, default), the legacy
    * CSV's mask (`split`), none (`whole`: the whole image), or the model's
@@ -72,6 +74,7 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
     batchSize: options.batchSize ?? 16,
     mode: 'eval',
     threads: options.threads,
+    ...(options.inFlight !== undefined ? { inFlight: options.inFlight } : {}),
     size: model.info.inputSize,
     channels: model.info.channels,
     boxFrom: find ? 'whole' : options.boxFrom ?? 'visible',

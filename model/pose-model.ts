@@ -97,6 +97,13 @@ export interface LoadOptions extends PoolOptions {
   readonly openStages?: number;
   /** Keep optimised graphs in the model cache and open sessions from them (default true; model/runtime/session-cache.ts). */
   readonly sessionCache?: boolean;
+  /**
+   * Resolve once the model's files are known, while the sessions still
+   * open in the inference worker (the first batch waits for them; a model the
+   * runtime refuses fails there). For callers with their own start-up work to
+   * overlap (eval's data workers, predict's decoding). Default false.
+   */
+  readonly openInBackground?: boolean;
 }
 
 /**
@@ -182,7 +189,10 @@ export class PoseModel implements PoseEstimator {
     try {
       // Open the sessions now, not on the first request, all at once.
       const open = options.openStages === undefined ? [...stages, ...(finder ? [finder.model] : [])] : stages.slice(0, Math.max(1, options.openStages));
-      await pool.open(open.map((s) => s.onnxPath));
+      const opening = pool.open(open.map((s) => s.onnxPath));
+      // In the background, a failure is left to the first run, which opens the session again and reports it.
+      if (options.openInBackground) opening.catch(() => undefined);
+      else await opening;
     } catch (err) {
       await pool.close();
       throw err;
@@ -322,7 +332,7 @@ export class PoseModel implements PoseEstimator {
     const s = this.info.inputSize;
     const x = new Float32Array(images.length * 3 * s * s);
     await Promise.all(images.map(async (img, i) => {
-      x.set(await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }), i * 3 * s * s);
+      await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }, x.subarray(i * 3 * s * s, (i + 1) * 3 * s * s));
     }));
     return { x, cropBoxes };
   }
@@ -362,7 +372,7 @@ export class PoseModel implements PoseEstimator {
       const wholes = toFind.map((i) => [0, 0, images[i]!.width, images[i]!.height] as BoxXyxy);
       const xw = new Float32Array(toFind.length * 3 * fs * fs);
       await Promise.all(toFind.map(async (i, j) => {
-        xw.set(await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }), j * 3 * fs * fs);
+        await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }, xw.subarray(j * 3 * fs * fs, (j + 1) * 3 * fs * fs));
       }));
       const found = await this.findPeople(xw, wholes, toFind.map((i) => images[i]!));
       toFind.forEach((i, j) => { boxes[i] = found[j]!; });

@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
 import { resolveStageModels, digestPathFor } from '../model/model-source.js';
 import { cleanStaleTemps, OutputExistsError, writeFileAtomic } from '../core/write-atomic.js';
@@ -63,6 +63,24 @@ test('a corrupt, truncated or unrecorded cache entry is rebuilt from the checkpo
   logs.length = 0;
   await resolveStageModels([NPZ], (l) => logs.push(l));
   assert.deepEqual(logs, []);
+
+  // Verified by stamp: bytes rewritten in place with the old modification time put back are
+  // still caught (the status-change time moved), and re-read in full.
+  const whole = 1_700_000_000; // a whole second, restored exactly
+  utimesSync(cached, whole, whole);
+  await resolveStageModels([NPZ]); // verified again (its stamp changed), intact
+  const before = statSync(cached, { bigint: true });
+  const flipped = readFileSync(cached);
+  flipped[flipped.length >> 1] ^= 0x01;
+  writeFileSync(cached, flipped);
+  utimesSync(cached, whole, whole);
+  const after_ = statSync(cached, { bigint: true });
+  assert.equal(after_.mtimeNs, before.mtimeNs);
+  assert.equal(after_.size, before.size);
+  const stampLogs: string[] = [];
+  await resolveStageModels([NPZ], (l) => stampLogs.push(l));
+  assert.match(stampLogs.join('\n'), /^warning: cached model .* failed verification \(sha256 [0-9a-f]{12}… of its \d+ bytes differs/);
+  assert.equal(sha(cached), good);
 
   // A temp file of a killed conversion is cleaned by the next use; a live writer's is kept.
   const dir = path.dirname(cached);

@@ -32,7 +32,10 @@ test('the embedded default cascade (stage 1 + stage 2) converts on first use, th
   assert.deepEqual(again, []);
   assert.equal(second!.onnxPath, first!.onnxPath);
   assert.equal(secondStage2!.onnxPath, stage2!.onnxPath);
-  assert.deepEqual(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).sort(), [path.basename(first!.onnxPath), `${path.basename(first!.onnxPath)}.sha256`, path.basename(stage2!.onnxPath), `${path.basename(stage2!.onnxPath)}.sha256`].sort());
+  // Each entry, its digest, the record of its last verification; the checkpoints' remembered digests.
+  const entry = (p: string) => [path.basename(p), `${path.basename(p)}.sha256`, `${path.basename(p)}.verified`];
+  assert.deepEqual(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).sort(), [...entry(first!.onnxPath), ...entry(stage2!.onnxPath), 'files'].sort());
+  assert.equal(readdirSync(path.join(process.env.DEEPPOSE_CACHE_DIR!, 'files')).length, 2);
 });
 
 test('an .onnx made by convert is used as it is; a cascade needs stage numbers in order', async () => {

@@ -85,9 +85,21 @@ function summary(doc: Record<string, unknown>, out: string): void {
 }
 
 async function scoreModel(opts: EvalOptions): Promise<void> {
-  const ds = await openDataset(opts.dataset!, opts.split!);
+  // The model loads (worker, sessions) while the annotations are read.
+  const loading = loadPoseModel({
+    model: opts.model, workers: 1, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined ? { openStages: opts.stages } : {}), openInBackground: true,
+    log: (l) => process.stderr.write(`deeppose eval: ${l}\n`),
+  });
+  loading.catch(() => undefined); // observed below, after the dataset
+  let ds: Awaited<ReturnType<typeof openDataset>>;
+  try {
+    ds = await openDataset(opts.dataset!, opts.split!);
+  } catch (err) {
+    await loading.then((m) => m.close(), () => undefined);
+    throw err;
+  }
   const dataset = opts.limit ? { ...ds, samples: ds.samples.slice(0, opts.limit) } : ds;
-  const model = await loadPoseModel({ model: opts.model, workers: 1, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), log: (l) => process.stderr.write(`deeppose eval: ${l}\n`) });
+  const model = await loading;
   let evaluation: ModelEvaluation;
   const bar = progressBar(`eval ${path.basename(opts.dataset!)}/${opts.split}`, dataset.samples.length);
   let shown = 0;

@@ -79,6 +79,14 @@ export function cvResizeLinear(src: RawImage, box: readonly [number, number, num
   if (sw === 2 * dstW && sh === 2 * dstH) return areaHalf(src, box, dstW, dstH, out);
   const xt = axisTable(sw, dstW, true);
   const yt = axisTable(sh, dstH, false);
+  // Byte offsets of each output column's two taps within a source row; where the second
+  // weight is 0 (the clamped right edge) it points at the first tap, never past the crop.
+  const tap0 = new Int32Array(dstW);
+  const tap1 = new Int32Array(dstW);
+  for (let dx = 0; dx < dstW; dx++) {
+    tap0[dx] = xt.ofs[dx]! * cn;
+    tap1[dx] = xt.w1[dx] === 0 ? tap0[dx]! : tap0[dx]! + cn;
+  }
   // Horizontal pass results for a source row, cached: consecutive output rows share source rows.
   const rowLen = dstW * 3;
   const hRows = [new Int32Array(rowLen), new Int32Array(rowLen)];
@@ -91,20 +99,14 @@ export function cvResizeLinear(src: RawImage, box: readonly [number, number, num
     const buf = hRows[victim]!;
     hRowOf[victim] = sy;
     const base = ((y0 + sy) * width + x0) * cn;
-    for (let dx = 0; dx < dstW; dx++) {
-      const p = base + xt.ofs[dx]! * cn;
+    for (let dx = 0, o = 0; dx < dstW; dx++, o += 3) {
+      const p = base + tap0[dx]!;
+      const q = base + tap1[dx]!;
       const a0 = xt.w0[dx]!;
       const a1 = xt.w1[dx]!;
-      const o = dx * 3;
-      if (a1 === 0) {
-        buf[o] = data[p]! * a0;
-        buf[o + 1] = data[p + 1]! * a0;
-        buf[o + 2] = data[p + 2]! * a0;
-      } else {
-        buf[o] = data[p]! * a0 + data[p + cn]! * a1;
-        buf[o + 1] = data[p + 1]! * a0 + data[p + cn + 1]! * a1;
-        buf[o + 2] = data[p + 2]! * a0 + data[p + cn + 2]! * a1;
-      }
+      buf[o] = data[p]! * a0 + data[q]! * a1;
+      buf[o + 1] = data[p + 1]! * a0 + data[q + 1]! * a1;
+      buf[o + 2] = data[p + 2]! * a0 + data[q + 2]! * a1;
     }
     return buf;
   };
@@ -123,7 +125,7 @@ export function cvResizeLinear(src: RawImage, box: readonly [number, number, num
     const o = dy * rowLen;
     // The vector kernel (all operands are non-negative, so the arithmetic shifts are floors).
     for (let e = 0; e < rowLen; e++) {
-      const v = ((((h0[e]! >> 4) * b0) >> 16) + (((h1[e]! >> 4) * b1) >> 16) + 2) >> 2;
+      const v = ((Math.imul(h0[e]! >> 4, b0) >> 16) + (Math.imul(h1[e]! >> 4, b1) >> 16) + 2) >> 2;
       out[o + e] = v > 255 ? 255 : v;
     }
     // The scalar kernel for the row's tail. Element `bgr` of OpenCV's BGR row is element `e` of ours.

@@ -136,7 +136,7 @@ export function normalisePlane(p: Float32Array, sum: number, sq: number): void {
  * Interleaved 8-bit RGB `[S, S, 3]` → planar float32 `[3, S, S]` in `order`,
  * GCN'd, in two passes (the per-channel sums are taken while converting).
  */
-export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', out = new Float32Array(3 * size * size)): Float32Array {
+export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', out: Float32Array = new Float32Array(3 * size * size)): Float32Array {
   const plane = size * size;
   // The values are bytes: a histogram per channel gives the exact sums, and a
   // 256-entry table per channel holds each byte's normalised value (the same
@@ -148,6 +148,9 @@ export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', o
     hist[512 + rgb[j + 2]!]!++;
   }
   const table = new Float32Array(256);
+  // The table's float32 values are copied as their bit patterns (no float conversions per pixel).
+  const tableBits = new Int32Array(table.buffer);
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
   const src = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
   for (let c = 0; c < 3; c++) {
     const ch = src[c]!;
@@ -163,7 +166,7 @@ export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', o
     const scale = 1 / (std + GCN_EPSILON);
     for (let v = 0; v < 256; v++) table[v] = (v - mean) * scale;
     const p = c * plane;
-    for (let i = 0, j = ch; i < plane; i++, j += 3) out[p + i] = table[rgb[j]!]!;
+    for (let i = 0, j = ch; i < plane; i++, j += 3) outBits[p + i] = tableBits[rgb[j]!]!;
   }
   return out;
 }
@@ -173,6 +176,7 @@ export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', o
  */
 export async function preprocessCrop(
   img: RawImage | EncodedImage, box: BoxXyxy, options: { size: number; channels: 'bgr' | 'rgb'; resampler?: Resampler },
+  out: Float32Array = new Float32Array(3 * options.size * options.size),
 ): Promise<Float32Array> {
   const [x0, y0, x1, y1] = box;
   if (!(x1 > x0 && y1 > y0)) throw new CropError(`crop box ${box.join(',')} is empty (the person box lies outside the ${img.width}×${img.height} image or has no size)`);
@@ -184,7 +188,7 @@ export async function preprocessCrop(
     // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice.
     const raw = 'encoded' in img ? await decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
     if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
-    return planarGcn(cvResizeLinear(raw, box, s, s), s, options.channels);
+    return planarGcn(cvResizeLinear(raw, box, s, s), s, options.channels, out);
   }
   const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
@@ -211,7 +215,7 @@ export async function preprocessCrop(
   if (info.width !== s || info.height !== s || info.channels !== 3) {
     throw new CropError(`crop ${box.join(',')} resampled to ${info.width}×${info.height}×${info.channels}, expected ${s}×${s}×3`);
   }
-  return planarGcn(raw, s, options.channels);
+  return planarGcn(raw, s, options.channels, out);
 }
 
 /**

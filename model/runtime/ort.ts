@@ -42,10 +42,17 @@ export interface FloatTensor {
   readonly dims: readonly number[];
 }
 
+/** Intra-op threads sleep when idle instead of spinning: the data workers and the event loop share the cores. */
+const SPIN_OFF = { intra_op: { allow_spinning: '0' } };
+
 export class OrtModel {
   private closed = false;
 
-  private constructor(private readonly session: ort.InferenceSession, readonly name: string) {}
+  /**
+   * @param keepAlive bytes the session reads its graph and weights from in
+   * place (an ORT-format cache entry): held as long as the session lives.
+   */
+  private constructor(private readonly session: ort.InferenceSession, readonly name: string, private keepAlive?: Uint8Array) {}
 
   static async load(model: string | Uint8Array, name: string, options: OrtOptions = {}): Promise<OrtModel> {
     const opts: ort.InferenceSession.SessionOptions = {
@@ -53,7 +60,7 @@ export class OrtModel {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
+      extra: { session: SPIN_OFF },
       ...(options.optimizedModelPath ? { optimizedModelFilePath: options.optimizedModelPath } : {}),
     };
     if (typeof model === 'string' && options.sessionCacheDir && !options.optimizedModelPath) {
@@ -89,7 +96,14 @@ export class OrtModel {
     }
     if (await sessionCacheUsable(entry)) {
       try {
-        return new OrtModel(await ort.InferenceSession.create(entry.path, { ...opts, graphOptimizationLevel: 'disabled' }), name);
+        // ORT format, used in place: no parsing into a second copy of the weights.
+        const bytes = await readFile(entry.path);
+        const session = await ort.InferenceSession.create(bytes, {
+          ...opts,
+          graphOptimizationLevel: 'disabled',
+          extra: { session: { ...SPIN_OFF, use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' } },
+        });
+        return new OrtModel(session, name, bytes);
       } catch {
         // Refused (another runtime build, a damaged entry): written anew below.
       }
@@ -101,7 +115,12 @@ export class OrtModel {
       const bytes = await readFile(file);
       const prepared = lrn === 'band' ? bandLrnBytes(bytes) : bytes;
       // Severity 3: the runtime's warning that such a graph belongs to this machine is what the key encodes.
-      session = await ort.InferenceSession.create(prepared, { ...opts, optimizedModelFilePath: tmp, logSeverityLevel: 3 });
+      session = await ort.InferenceSession.create(prepared, {
+        ...opts,
+        optimizedModelFilePath: tmp,
+        logSeverityLevel: 3,
+        extra: { session: { ...SPIN_OFF, save_model_format: 'ORT' } },
+      });
     } catch {
       await rm(tmp, { force: true }).catch(() => undefined);
       return undefined;
@@ -146,5 +165,6 @@ export class OrtModel {
     if (this.closed) return;
     this.closed = true;
     await this.session.release();
+    this.keepAlive = undefined; // the session no longer reads it
   }
 }

@@ -4,9 +4,10 @@
  *
  * onnxruntime spends most of a session's creation optimising the graph
  * (constant folding, fusions, the blocked NCHWc layout for this CPU's vector
- * width). The first session of a model writes the optimised graph to the
- * cache; later ones load it with optimisation off — the same kernels on the
- * same graph, so the same outputs to the bit. Because that graph is specific
+ * width) and parsing the protobuf. The first session of a model writes the
+ * optimised graph to the cache in onnxruntime's own flat format (ORT); later
+ * ones load those bytes in place with optimisation off — the same kernels on
+ * the same graph, so the same outputs to the bit. Because that graph is specific
  * to the hardware and the runtime, the entry's key covers the model file's
  * stamp (core/file-digest.ts: any write to it changes the key), the
  * onnxruntime version, the CPU (model name and feature flags) and how the
@@ -45,7 +46,7 @@ export async function sessionCacheEntry(dir: string, modelPath: string, runtimeV
   const real = await realpath(modelPath);
   cpu ??= cpuSignature();
   const key = createHash('sha256').update(JSON.stringify({ real, stamp: await fileStamp(real), runtimeVersion, cpu, variant })).digest('hex').slice(0, 32);
-  return { path: path.join(dir, `session-${key}.onnx`), key };
+  return { path: path.join(dir, `session-${key}.ort`), key };
 }
 
 function recordPath(entry: SessionCacheEntry): string {
