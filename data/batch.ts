@@ -75,6 +75,8 @@ export interface BatchTask {
   readonly epochs: readonly number[];
   /** Samples decoded concurrently by this thread (default 1). */
   readonly inFlight?: number;
+  /** For a worker module of the caller's own (IteratorOptions.worker): passed through untouched. */
+  readonly extra?: unknown;
 }
 
 /** A sample left out under `onError: 'skip'`. */

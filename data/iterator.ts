@@ -54,6 +54,15 @@ export interface IteratorOptions {
   readonly inFlight?: number;
   /** Evaluation: hand back each decoded image with the batch (`images`), for the later cascade stages. */
   readonly keepPixels?: boolean;
+  /**
+   * A worker module of the caller's own, run instead of this module's
+   * (./iterator-worker.ts): its default export gets each `BatchTask` with
+   * `extra` and returns a batch (`BatchData`, possibly with fields of its
+   * own, passed through) or a `BatchFailure`. Evaluation runs the model
+   * there (eval/estimate-in-worker.ts). Needs `threads` ≥ 1. A task that
+   * has started runs to its end when the iterator closes.
+   */
+  readonly worker?: { readonly url: string; readonly extra: unknown };
 }
 
 /** One batch: `BatchData` plus its place in the stream. */
@@ -80,6 +89,8 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
   private readonly repeat: boolean;
   private readonly pool: Piscina | undefined;
   private readonly abort = new AbortController();
+  private readonly extra: unknown;
+  private readonly ownWorker: boolean;
   private readonly queue: { batchIndex: number; epoch: number; promise: Promise<BatchData | BatchFailure> }[] = [];
   private readonly perms = new Map<number, Uint32Array>();
   private nextBatch = 0;
@@ -98,6 +109,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     if (!Number.isInteger(prefetch) || prefetch < 1) throw invalidArgument('prefetch', 'a positive integer', options.prefetch);
     if (options.onError !== undefined && options.onError !== 'fail' && options.onError !== 'skip') throw invalidArgument('onError', '"fail" or "skip"', options.onError);
     if (options.repeat && n === 0) throw invalidArgument('dataset', 'at least one sample to repeat', `${n} samples`);
+    if (options.worker && threads < 1) throw invalidArgument('threads', 'at least 1 with a worker module of your own', threads);
     this.batchSize = options.batchSize;
     this.threads = threads;
     this.prefetch = prefetch;
@@ -121,7 +133,9 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     };
     createRng(this.config.seed); // validates the seed
     this.samples = dataset.samples.map(toRef);
-    this.pool = threads > 0 ? new Piscina({ filename: WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: 1 }) : undefined;
+    this.extra = options.worker?.extra;
+    this.ownWorker = options.worker !== undefined;
+    this.pool = threads > 0 ? new Piscina({ filename: options.worker?.url ?? WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: 1 }) : undefined;
   }
 
   private order(epoch: number): Uint32Array {
@@ -148,8 +162,9 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
         refs.push(this.samples[this.order(epoch)[pos % n]!]!);
         epochs.push(epoch);
       }
-      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight };
-      const promise = this.pool ? (this.pool.run(task, { signal: this.abort.signal }) as Promise<BatchData | BatchFailure>) : buildBatch(task);
+      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight, ...(this.extra !== undefined ? { extra: this.extra } : {}) };
+      // A worker of the caller's own is not aborted mid-task (it may hold native resources): close() lets it finish.
+      const promise = this.pool ? (this.pool.run(task, this.ownWorker ? {} : { signal: this.abort.signal }) as Promise<BatchData | BatchFailure>) : buildBatch(task);
       promise.catch(() => undefined); // observed in next()
       this.queue.push({ batchIndex, epoch: epochs[0] ?? 0, promise });
     }
@@ -194,7 +209,9 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    const pending = this.queue.map((q) => q.promise);
     this.queue.length = 0;
+    if (this.ownWorker) await Promise.allSettled(pending);
     if (this.pool) await this.pool.destroy();
   }
 

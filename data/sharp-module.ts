@@ -8,6 +8,18 @@ import type Sharp from 'sharp';
 
 let loading: Promise<typeof Sharp> | undefined;
 
+/**
+ * For a worker thread that decodes one image after another while as many
+ * such threads as cores run: one libvips thread per decode (small images
+ * decode in less CPU time without vips's own threads contending for the
+ * same cores) and no operation cache (every image is new).
+ */
+export async function sharpForBusyThreads(): Promise<void> {
+  const sharp = await loadSharp();
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
+
 /** The sharp module (the same promise for every caller). */
 export function loadSharp(): Promise<typeof Sharp> {
   return (loading ??= import('sharp').then((m) => m.default));

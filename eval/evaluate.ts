@@ -3,11 +3,15 @@
  * `deeppose eval`, training's per-epoch validation (through the callback
  * tools/train.ts hands the trainer) and the benchmarks.
  *
- * The data iterator decodes each image once on its worker threads, makes
- * the stage-1 crop and hands the pixels back with the batch; the model runs
- * stage 1 on the batch and its later stages on those same pixels
- * (`PoseEstimator.estimateBatch`); the collector turns predictions and
- * ground truth into every metric at the end.
+ * A model loaded from files (one with a `spec`) runs on the iterator's
+ * worker threads, one per core: each decodes its batch, makes the stage-1
+ * crops and runs the whole model on them right there
+ * (eval/estimate-in-worker.ts), handing back joints. Any other estimator
+ * (training's current weights) gets the batches on this thread: the
+ * iterator decodes each image once on its workers and hands the pixels back
+ * with the batch, the estimator runs stage 1 on it and its later stages on
+ * those same pixels (`PoseEstimator.estimateBatch`). Either way the
+ * collector turns predictions and ground truth into every metric at the end.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import type { PoseDataset } from '../data/dataset.js';
@@ -16,6 +20,14 @@ import { createBatchIterator } from '../data/iterator.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 import type { PoseEstimator } from '../model/estimator.js';
 import { EvalCollector, type EvalImage, type EvalResult } from './collector.js';
+import type { EstimatedBatch, EstimateExtra } from './estimate-in-worker.js';
+
+const ESTIMATE_WORKER = new URL('./estimate-worker.js', import.meta.url).href;
+
+/** `[B, K, 2]` joints of a batch estimated on a worker. */
+function jointsOf(batch: EstimatedBatch, k: number): [number, number][][] {
+  return Array.from({ length: batch.size }, (_, b) => Array.from({ length: k }, (_, j) => [batch.predPx[(b * k + j) * 2]!, batch.predPx[(b * k + j) * 2 + 1]!] as [number, number]));
+}
 
 export interface EvaluateOptions {
   /** Cascade stages to run (default: all the model has). */
@@ -26,6 +38,11 @@ export interface EvaluateOptions {
   readonly threads?: number;
   /** Images each data thread has in flight (the iterator's default when absent). */
   readonly inFlight?: number;
+  /**
+   * Run the model on the data threads (default, for a model with a `spec`
+   * and `threads` ≥ 1) or on this thread's estimator (`false`).
+   */
+  readonly modelInWorkers?: boolean;
   /**
    * Person box from the annotated joints (`visible`, default), the legacy
    * CSV's mask (`split`), none (`whole`: the whole image), or the model's
@@ -70,7 +87,10 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
   }
   const find = options.boxFrom === 'found';
   if (find && !model.info.personFinder) throw invalidArgument('boxFrom', 'visible, split or whole: this model has no person finder', 'found');
+  const inWorkers = model.spec !== undefined && options.modelInWorkers !== false && (options.threads === undefined || options.threads > 0);
+  const extra: EstimateExtra | undefined = inWorkers ? { spec: model.spec!, stages, find } : undefined;
   const it = createBatchIterator(dataset, {
+    ...(extra ? { worker: { url: ESTIMATE_WORKER, extra } } : {}),
     batchSize: options.batchSize ?? 16,
     mode: 'eval',
     threads: options.threads,
@@ -91,7 +111,7 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
       const cropBoxes: BoxXyxy[] = [];
       for (let b = 0; b < batch.size; b++) cropBoxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
       const indices = Array.from(batch.indices);
-      const pred = await model.estimateBatch({ x: batch.x, cropBoxes, indices, ...(batch.images ? { images: batch.images } : {}) }, stages, { find });
+      const pred = extra ? jointsOf(batch as unknown as EstimatedBatch, k) : await model.estimateBatch({ x: batch.x, cropBoxes, indices, ...(batch.images ? { images: batch.images } : {}) }, stages, { find });
       for (let b = 0; b < batch.size; b++) {
         const sample = byIndex.get(indices[b]!)!;
         const gtPx: [number, number][] = [];

@@ -5,7 +5,7 @@
  * current weights as another, so evaluation (eval/evaluate.ts), training's
  * per-epoch validation and the benchmarks all run the same pipeline.
  */
-import type { Skeleton } from '../data/skeletons.js';
+import type { Skeleton, SkeletonId } from '../data/skeletons.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 
@@ -21,8 +21,22 @@ export interface PreparedBatch {
   readonly indices: readonly number[];
 }
 
+/**
+ * How to load the same estimator again on another thread (structured-
+ * cloneable): what `loadPoseModel` was given. Evaluation uses it to run the
+ * whole pipeline on its worker threads (eval/estimate-in-worker.ts).
+ */
+export interface EstimatorSpec {
+  readonly model?: readonly string[];
+  readonly flip: boolean;
+  readonly skeleton?: SkeletonId;
+  readonly lrn?: 'band' | 'onnx';
+}
+
 export interface PoseEstimator {
   readonly skeleton: Skeleton;
+  /** Present when the estimator can be loaded again elsewhere (a model from files). */
+  readonly spec?: EstimatorSpec;
   readonly info: {
     /** Stage-1 input side S. */
     readonly inputSize: number;

@@ -11,11 +11,13 @@ import { boxFromJoints, personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { refineStage } from './cascade.js';
 import { mergeFlipped, mirrorPlanar } from './flip-test.js';
-import type { PoseEstimator, PreparedBatch } from './estimator.js';
+import type { EstimatorSpec, PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
 import { cacheDir, resolveModels, type FinderModel, type StageModel } from './model-source.js';
 import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
+import type { InferenceBackend } from './runtime/backend.js';
+import { InThreadRunner } from './runtime/in-thread.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { mapLimit } from '../core/concurrency.js';
@@ -91,8 +93,8 @@ export interface LoadOptions extends PoolOptions {
   readonly skeleton?: SkeletonId;
   /**
    * Cascade stages whose sessions open at load (default: all, and the person
-   * finder); a deeper stage opens on its first use. `eval --stages 1` and
-   * `predict --stages 1` open one.
+   * finder); a deeper stage opens on its first use. `predict --stages 1`
+   * opens one; `eval`, whose workers load the model themselves, none.
    */
   readonly openStages?: number;
   /** Keep optimised graphs in the model cache and open sessions from them (default true; model/runtime/session-cache.ts). */
@@ -104,6 +106,13 @@ export interface LoadOptions extends PoolOptions {
    * overlap (eval's data workers, predict's decoding). Default false.
    */
   readonly openInBackground?: boolean;
+  /**
+   * Run the sessions on the calling thread (`threads` intra-op threads,
+   * default 1) instead of an inference worker: for code that is itself on a
+   * worker thread (evaluation's workers, eval/estimate-in-worker.ts). Never
+   * on an HTTP event loop: a run blocks the thread.
+   */
+  readonly inThread?: boolean;
 }
 
 /**
@@ -147,7 +156,7 @@ export class PoseModel implements PoseEstimator {
   readonly skeleton: Skeleton;
   private closed = false;
 
-  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferencePool, readonly flip = false, readonly finder?: FinderModel, skeletonOverride?: SkeletonId) {
+  private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferenceBackend, readonly flip = false, readonly finder?: FinderModel, skeletonOverride?: SkeletonId, readonly spec?: EstimatorSpec) {
     const m = stageModels[0]!.metadata;
     this.skeleton = skeletonOf(skeletonOverride ?? m.skeleton, m.joints, stageModels[0]!.source);
     const skeletonId = this.skeleton.id;
@@ -168,7 +177,8 @@ export class PoseModel implements PoseEstimator {
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     // The worker starts (and loads onnxruntime) while the models are found and hashed.
-    const pool = new InferencePool({ ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options });
+    const runnerOptions = { ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options };
+    const pool: InferenceBackend = options.inThread ? new InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
     // The image library loads on this thread meanwhile (data/sharp-module.ts).
     loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
@@ -181,14 +191,15 @@ export class PoseModel implements PoseEstimator {
     const { stages, finder } = resolved;
     let model: PoseModel;
     try {
-      model = new PoseModel(stages, pool, options.flip ?? false, finder, options.skeleton);
+      const spec: EstimatorSpec = { ...(specs ? { model: [...specs] } : {}), flip: options.flip ?? false, ...(options.skeleton ? { skeleton: options.skeleton } : {}), ...(options.lrn ? { lrn: options.lrn } : {}) };
+      model = new PoseModel(stages, pool, options.flip ?? false, finder, options.skeleton, spec);
     } catch (err) {
       await pool.close();
       throw err;
     }
     try {
       // Open the sessions now, not on the first request, all at once.
-      const open = options.openStages === undefined ? [...stages, ...(finder ? [finder.model] : [])] : stages.slice(0, Math.max(1, options.openStages));
+      const open = options.openStages === undefined ? [...stages, ...(finder ? [finder.model] : [])] : stages.slice(0, Math.max(0, options.openStages));
       const opening = pool.open(open.map((s) => s.onnxPath));
       // In the background, a failure is left to the first run, which opens the session again and reports it.
       if (options.openInBackground) opening.catch(() => undefined);

@@ -85,9 +85,11 @@ function summary(doc: Record<string, unknown>, out: string): void {
 }
 
 async function scoreModel(opts: EvalOptions): Promise<void> {
-  // The model loads (worker, sessions) while the annotations are read.
+  // The model's files are found (converted on first use) while the annotations are read. Its
+  // sessions open on evaluation's worker threads, which run it (eval/estimate-in-worker.ts);
+  // here, none opens unless --threads 0 runs it on this thread.
   const loading = loadPoseModel({
-    model: opts.model, workers: 1, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined ? { openStages: opts.stages } : {}), openInBackground: true,
+    model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), inThread: true, openStages: 0,
     log: (l) => process.stderr.write(`deeppose eval: ${l}\n`),
   });
   loading.catch(() => undefined); // observed below, after the dataset

@@ -1,10 +1,10 @@
 /**
  * Worker-thread entry (piscina): runs one batch through an ONNX model. Each
- * worker keeps its sessions open between tasks; the input buffer arrives
- * transferred, not copied.
+ * worker keeps its sessions open between tasks (model/runtime/session-set.ts);
+ * the input buffer arrives transferred, not copied.
  */
 import { workerData } from 'piscina';
-import { OrtModel } from './ort.js';
+import { SessionSet } from './session-set.js';
 
 export interface InferenceTask {
   readonly modelPath: string;
@@ -12,31 +12,16 @@ export interface InferenceTask {
   readonly dims: readonly number[];
 }
 
-const threads = (workerData as { threads?: number } | undefined)?.threads ?? 1;
-const lrn = (workerData as { lrn?: 'band' | 'onnx' } | undefined)?.lrn ?? 'band';
-const sessionCacheDir = (workerData as { sessionCacheDir?: string } | undefined)?.sessionCacheDir;
-const sessions = new Map<string, Promise<OrtModel>>();
-
-function session(modelPath: string): Promise<OrtModel> {
-  let m = sessions.get(modelPath);
-  if (!m) {
-    m = OrtModel.load(modelPath, modelPath, { threads, lrn, ...(sessionCacheDir ? { sessionCacheDir } : {}) });
-    sessions.set(modelPath, m);
-    m.catch(() => sessions.delete(modelPath));
-  }
-  return m;
-}
+const data = (workerData ?? {}) as { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string };
+const sessions = new SessionSet({ threads: data.threads ?? 1, lrn: data.lrn ?? 'band', ...(data.sessionCacheDir ? { sessionCacheDir: data.sessionCacheDir } : {}) });
 
 export default async function run(task: InferenceTask | { ping: true } | { open: readonly string[] }): Promise<{ y: Float32Array; dims: readonly number[]; ms: number } | null> {
   if ('ping' in task) return null;
   if ('open' in task) {
-    await Promise.all(task.open.map(session));
+    await sessions.open(task.open);
     return null;
   }
-  const model = await session(task.modelPath);
-  const t0 = performance.now();
-  const out = await model.run({ x: { data: task.x, dims: task.dims } });
-  const y = out.y!;
+  const r = await sessions.run(task.modelPath, task.x, task.dims);
   // Outputs are small ([N, 2K]): copying them into a fresh buffer keeps the transfer simple.
-  return { y: Float32Array.from(y.data), dims: y.dims, ms: performance.now() - t0 };
+  return { y: Float32Array.from(r.y), dims: r.dims, ms: r.ms };
 }

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { Piscina } from 'piscina';
 import { invalidArgument } from '../../core/errors.js';
 import type { InferenceTask } from './inference-worker.js';
+import type { InferenceBackend, RunResult } from './backend.js';
 
 export interface PoolOptions {
   /** Worker threads (default 1). */
@@ -20,13 +21,7 @@ export interface PoolOptions {
   readonly sessionCacheDir?: string;
 }
 
-export interface RunResult {
-  /** Raw output `[N, 2K]`. */
-  readonly y: Float32Array;
-  readonly dims: readonly number[];
-  /** Time inside `session.run`, in the worker. */
-  readonly sessionMs: number;
-}
+export type { RunResult } from './backend.js';
 
 /** Resolves `workers` and `threads` so that their product does not exceed the cores. */
 export function planThreads(options: PoolOptions, cores = os.availableParallelism()): { workers: number; threads: number } {
@@ -41,7 +36,7 @@ export function planThreads(options: PoolOptions, cores = os.availableParallelis
   return { workers, threads };
 }
 
-export class InferencePool {
+export class InferencePool implements InferenceBackend {
   private readonly pool: Piscina;
   readonly workers: number;
   readonly threads: number;

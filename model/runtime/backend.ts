@@ -1,0 +1,27 @@
+/**
+ * Where a model's stages run: a pool of inference worker threads
+ * (model/runtime/pool.ts, the default: never on the caller's event loop), or
+ * the calling thread itself (model/runtime/in-thread.ts: for code that is
+ * already on a worker thread of its own, such as evaluation's workers).
+ */
+export interface RunResult {
+  /** Raw output `[N, 2K]`. */
+  readonly y: Float32Array;
+  readonly dims: readonly number[];
+  /** Time inside `session.run`. */
+  readonly sessionMs: number;
+}
+
+export interface InferenceBackend {
+  /** Batches that can run at once. */
+  readonly workers: number;
+  /** onnxruntime intra-op threads per session. */
+  readonly threads: number;
+  /** Tasks waiting. */
+  readonly queueSize: number;
+  /** Runs `x` (`[N, 3, S, S]`; it may be transferred: do not use it afterwards) through the model at `modelPath`. */
+  run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult>;
+  /** Opens the sessions of `modelPaths` now. */
+  open(modelPaths: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
