@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, ROOT, scratch } from './helpers/paths.js';
 import { startServeProcess } from './helpers/serve-process.js';
-import { CHROMIUM, SKIP, boxLayer, dragBox, launch, screenRect } from './helpers/web-page.js';
+import { CHROMIUM, SKIP, boxLayer, dragBox, launch, openServicePage, screenRect } from './helpers/web-page.js';
 
 const tmp = scratch();
 after(tmp.cleanup);
@@ -23,11 +23,7 @@ test('upload a photo, drag a box, see the overlay and the joint table', { skip: 
   const s = await startServeProcess([], { DEEPPOSE_CACHE_DIR: tmp.dir });
   const browser = await launch();
   try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.url);
-    await page.waitForFunction("/Model epoch-48/.test(document.getElementById('model-line').textContent)");
+    const { page, errors } = await openServicePage(browser, s.url);
     await page.setInputFiles('#file', path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00003.jpg'));
     await page.waitForFunction("document.getElementById('photo').naturalWidth > 0");
     // This model has no person finder: the hint says the whole image is used without a box.
@@ -98,11 +94,7 @@ test('with a person finder: the found box drawn over the overlay where it is, la
   const s = await startServeProcess(['--model', finderCascade(tmp.dir)], { DEEPPOSE_CACHE_DIR: tmp.dir });
   const browser = await launch();
   try {
-    const page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(s.url);
-    await page.waitForFunction("/Model epoch-48/.test(document.getElementById('model-line').textContent)");
+    const { page, errors } = await openServicePage(browser, s.url);
     assert.match(await page.locator('#drag-hint').textContent() ?? '', /Without a box the service looks for the person itself; a dragged box overrides the box it finds\./);
     await page.setInputFiles('#file', path.join(FIXTURES, 'legacy-preprocessing', 'images', 'im00003.jpg'));
     await page.waitForFunction("document.getElementById('photo').naturalWidth > 0");

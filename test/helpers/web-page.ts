@@ -14,6 +14,16 @@ export function launch(): Promise<Browser> {
 }
 
 /** Drags a box on the photo from one corner to the other, each a fraction [fx, fy] of the photo's displayed size. */
+/** A new page on the service's web page, once it shows the default model; page errors are collected. */
+export async function openServicePage(browser: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction("/Model epoch-48/.test(document.getElementById('model-line').textContent)");
+  return { page, errors };
+}
+
 export async function dragBox(page: Page, from: [number, number], to: [number, number]): Promise<void> {
   const frame = (await page.locator('#frame').boundingBox())!;
   await page.mouse.move(frame.x + frame.width * from[0], frame.y + frame.height * from[1]);
