@@ -17,7 +17,6 @@ import { cacheDir, resolveModels, type FinderModel, type StageModel } from './mo
 import { describeQuantization, quantizationOf } from './quantize/metadata.js';
 import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import type { InferenceBackend } from './runtime/backend.js';
-import { InThreadRunner } from './runtime/in-thread.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { mapLimit } from '../core/concurrency.js';
@@ -178,7 +177,8 @@ export class PoseModel implements PoseEstimator {
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     // The worker starts (and loads onnxruntime) while the models are found and hashed.
     const runnerOptions = { ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options };
-    const pool: InferenceBackend = options.inThread ? new InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
+    // onnxruntime loads on this thread only for a model run here (never for `--help`).
+    const pool: InferenceBackend = options.inThread ? new (await import('./runtime/in-thread.js')).InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
     // The image library loads on this thread meanwhile (data/sharp-module.ts).
     loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
