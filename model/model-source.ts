@@ -51,14 +51,21 @@ export interface CascadeFile {
    * A person finder: a stage-1 model trained on whole frames (`deeppose train
    * --box-from whole`), whose joints give the person box when none is given;
    * `boxScale` widens the box of its joints (its regression shrinks poses).
+   * `rounds` (default 0) runs it again that many times on a square crop
+   * around its last box, of side the box's longer side ÷ `roundFraction`
+   * (default 0.45: the person at the size it was trained on), re-centring
+   * the box at a finer scale.
    */
-  readonly finder?: { readonly file: string; readonly boxScale?: number };
+  readonly finder?: { readonly file: string; readonly boxScale?: number; readonly rounds?: number; readonly roundFraction?: number };
 }
 
 /** The person finder of a cascade (see `CascadeFile.finder`). */
 export interface FinderModel {
   readonly model: StageModel;
   readonly boxScale: number;
+  /** Re-centring rounds on a crop around the last box (see `CascadeFile.finder`). */
+  readonly rounds: number;
+  readonly roundFraction: number;
 }
 
 /** Cache directory for converted checkpoints: $DEEPPOSE_CACHE_DIR, else $XDG_CACHE_HOME/deeppose, else ~/.cache/deeppose. */
@@ -205,8 +212,12 @@ function parseCascade(file: string): CascadeFile {
     throw new ModelSourceError(`${file}: expected {"stages": [{"file": …}, …]} with at least one stage`);
   }
   const finder = (doc as CascadeFile).finder;
-  if (finder !== undefined && (typeof finder?.file !== 'string' || (finder.boxScale !== undefined && !(typeof finder.boxScale === 'number' && finder.boxScale > 0 && finder.boxScale < 10)))) {
-    throw new ModelSourceError(`${file}: expected "finder": {"file": …, "boxScale": a number from 0 to 10}, found ${JSON.stringify(finder)}`);
+  const bad = finder !== undefined && (typeof finder?.file !== 'string'
+    || (finder.boxScale !== undefined && !(typeof finder.boxScale === 'number' && finder.boxScale > 0 && finder.boxScale < 10))
+    || (finder.rounds !== undefined && !(Number.isInteger(finder.rounds) && finder.rounds >= 0 && finder.rounds <= 3))
+    || (finder.roundFraction !== undefined && !(typeof finder.roundFraction === 'number' && finder.roundFraction > 0 && finder.roundFraction <= 1)));
+  if (bad) {
+    throw new ModelSourceError(`${file}: expected "finder": {"file": …, "boxScale": a number from 0 to 10, "rounds": 0 to 3, "roundFraction": a number from 0 to 1}, found ${JSON.stringify(finder)}`);
   }
   return doc as CascadeFile;
 }
@@ -238,7 +249,7 @@ export async function resolveModels(specs: readonly string[] | undefined, log?: 
       }
       if (c.finder && !finder) {
         const file = path.resolve(path.dirname(cascadeFile), c.finder.file);
-        finder = { model: await loadOne(file, { stage: 1 }, log, `${cascadeFile} finder`), boxScale: c.finder.boxScale ?? 1 };
+        finder = { model: await loadOne(file, { stage: 1 }, log, `${cascadeFile} finder`), boxScale: c.finder.boxScale ?? 1, rounds: c.finder.rounds ?? 0, roundFraction: c.finder.roundFraction ?? 0.45 };
       }
     } else {
       out.push(await loadOne(spec, { stage: out.length + 1 }, log, spec));

@@ -325,16 +325,26 @@ export class PoseModel implements PoseEstimator {
    * The person finder on whole-image crops (`batch.x`, `batch.cropBoxes` the
    * whole images): `[B]` person boxes `x, y, w, h` in pixels.
    */
-  async findPeople(x: Float32Array, wholeBoxes: readonly BoxXyxy[], sizes: readonly { width: number; height: number }[]): Promise<[number, number, number, number][]> {
-    if (!this.finder) throw new DeepPoseError('E_NO_FINDER', `${this.info.id}: has no person finder (its cascade.json names no "finder")`);
-    const s = this.finder.model.metadata.inputSize;
-    const b = wholeBoxes.length;
-    const r = await this.pool.run(this.finder.model.onnxPath, x, [b, 3, s, s]);
+  async findPeople(x: Float32Array, wholeBoxes: readonly BoxXyxy[], images: readonly RawImage[]): Promise<[number, number, number, number][]> {
+    const finder = this.finder;
+    if (!finder) throw new DeepPoseError('E_NO_FINDER', `${this.info.id}: has no person finder (its cascade.json names no "finder")`);
+    const { inputSize: s, channels } = finder.model.metadata;
     const k = this.info.jointNames.length;
-    return wholeBoxes.map((box, i) => {
-      const joints = decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s);
-      return boxFromJoints(joints, this.finder!.boxScale, sizes[i]!) ?? [0, 0, sizes[i]!.width, sizes[i]!.height];
-    });
+    const b = wholeBoxes.length;
+    const boxesIn = async (input: Float32Array, crops: readonly BoxXyxy[], fallback: (i: number) => [number, number, number, number]) => {
+      const r = await this.pool.run(finder.model.onnxPath, input, [b, 3, s, s]);
+      return crops.map((crop, i) => boxFromJoints(decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), crop, s), finder.boxScale, images[i]!) ?? fallback(i));
+    };
+    let boxes = await boxesIn(x, wholeBoxes, (i) => [0, 0, images[i]!.width, images[i]!.height]);
+    // Re-centring: the finder again on a square crop around its box, the person at the size it was trained on.
+    for (let round = 0; round < finder.rounds; round++) {
+      const crops = boxes.map((bx, i) => squareAround(bx, finder.roundFraction, images[i]!));
+      const xr = new Float32Array(b * 3 * s * s);
+      await Promise.all(images.map((img, i) => preprocessCrop(img, crops[i]!, { size: s, channels }, xr.subarray(i * 3 * s * s, (i + 1) * 3 * s * s))));
+      const previous = boxes;
+      boxes = await boxesIn(xr, crops, (i) => previous[i]!);
+    }
+    return boxes;
   }
 
   /** Stage-1 inputs `[B, 3, S, S]` and crop boxes for person boxes `x, y, w, h`. */
@@ -419,6 +429,17 @@ export class PoseModel implements PoseEstimator {
     this.closed = true;
     await this.pool.close();
   }
+}
+
+/** The square of side (the box's longer side ÷ `fraction`) about the box's centre, clipped to the image (at least 8 px). */
+function squareAround(box: readonly [number, number, number, number], fraction: number, image: { readonly width: number; readonly height: number }): BoxXyxy {
+  const [x, y, w, h] = box;
+  const half = Math.max(w, h) / fraction / 2;
+  const cx = x + w / 2;
+  const cy = y + h / 2;
+  const x0 = Math.trunc(Math.max(0, Math.min(image.width - 8, cx - half)));
+  const y0 = Math.trunc(Math.max(0, Math.min(image.height - 8, cy - half)));
+  return [x0, y0, Math.trunc(Math.min(image.width, Math.max(x0 + 8, cx + half))), Math.trunc(Math.min(image.height, Math.max(y0 + 8, cy + half)))];
 }
 
 function round(ms: number): number {

@@ -71,7 +71,40 @@ test('eval --box-from found runs the finder; without a finder it is refused', as
 });
 
 test('a malformed finder entry is refused with the file and what was expected', async () => {
-  await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', boxScale: 0 }) }), (e) => e instanceof ModelSourceError && /"finder": \{"file": …, "boxScale": a number from 0 to 10\}, found \{"file":"x.model","boxScale":0\}/.test(e.message));
+  const expected = /"finder": \{"file": …, "boxScale": a number from 0 to 10, "rounds": 0 to 3, "roundFraction": a number from 0 to 1\}, found /;
+  await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', boxScale: 0 }) }), (e) => e instanceof ModelSourceError && expected.test(e.message) && e.message.endsWith('found {"file":"x.model","boxScale":0}'));
+  await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', rounds: 1.5 }) }), (e) => e instanceof ModelSourceError && expected.test(e.message) && e.message.endsWith('found {"file":"x.model","rounds":1.5}'));
+  await assert.rejects(loadPoseModel({ model: cascade({ file: 'x.model', roundFraction: 0 }) }), (e) => e instanceof ModelSourceError && expected.test(e.message));
+});
+
+test('finder rounds: the finder again on the square of side longer side ÷ roundFraction about its last box', async () => {
+  const bytes = new Uint8Array(readFileSync(IMAGE));
+  const finderFile = path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model');
+  const twice = await loadPoseModel({ model: cascade({ file: finderFile, boxScale: 1.3, rounds: 1, roundFraction: 1 }) });
+  try {
+    // Round 0, as the finder computes it: stage 1 on the whole image, its joints' box × 1.3.
+    const [whole] = await plain.predict([{ image: bytes, stages: 1 }]);
+    const { width, height } = whole!.imageSize;
+    const [x, y, w, h] = boxFromJoints(whole!.jointsPx, 1.3, whole!.imageSize)!;
+    // Round 1 by hand: the square crop (side max(w, h) / 1 about the centre, clipped), stage 1 on it.
+    const half = Math.max(w, h) / 1 / 2;
+    const x0 = Math.trunc(Math.max(0, Math.min(width - 8, x + w / 2 - half)));
+    const y0 = Math.trunc(Math.max(0, Math.min(height - 8, y + h / 2 - half)));
+    const x1 = Math.trunc(Math.min(width, Math.max(x0 + 8, x + w / 2 + half)));
+    const y1 = Math.trunc(Math.min(height, Math.max(y0 + 8, y + h / 2 + half)));
+    // A given box whose legacy crop (1.5 × about its centre) is exactly [x0, y0, x1, y1].
+    const bw = (x1 - x0) / 1.5;
+    const bh = (y1 - y0) / 1.5;
+    const [inCrop] = await plain.predict([{ image: bytes, stages: 1, bboxPx: [(x0 + x1) / 2 - bw / 2, (y0 + y1) / 2 - bh / 2, bw, bh] }]);
+    assert.deepEqual(inCrop!.cropBoxXyxy, [x0, y0, x1, y1]);
+    const expected = boxFromJoints(inCrop!.jointsPx, 1.3, whole!.imageSize)!;
+    const [found] = await twice.predict([{ image: bytes, stages: 1 }]);
+    assert.equal(found!.boxSource, 'found');
+    found!.boxPx.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `box[${i}] ${v} vs ${expected[i]}`));
+    assert.ok(found!.boxPx.some((v, i) => Math.abs(v - [x, y, w, h][i]!) > 0.5), `the second round moved the box: ${found!.boxPx} vs ${[x, y, w, h]}`);
+  } finally {
+    await twice.close();
+  }
 });
 
 test('boxFromJoints: the joints\' box about its centre × scale, clipped to the image, at least 8 px; null without finite joints', () => {
