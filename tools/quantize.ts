@@ -108,7 +108,7 @@ export function registerQuantize(program: Command): void {
             quantization: { calibration: describeMethod(method), dataset: opts.dataset, split: opts.split, count: dataset.samples.length, floatLayers },
             stages: entries,
             // A person finder the source cascade names is kept as it is (float32), by absolute path.
-            ...(resolved.finder ? { finder: { file: path.resolve(resolved.finder.model.source), boxScale: resolved.finder.boxScale } } : {}),
+            ...(resolved.finder ? { finder: { file: path.resolve(resolved.finder.model.source), boxScale: resolved.finder.boxScale, rounds: resolved.finder.rounds, roundFraction: resolved.finder.roundFraction } } : {}),
           }, null, 2)}\n`);
           if (existsSync(opts.output)) rmSync(opts.output, { recursive: true });
           renameSync(tmp, opts.output);

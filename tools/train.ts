@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
+import { withPersonBoxTargets } from '../data/person-box-targets.js';
 import { openDataset, type PoseDataset } from '../data/dataset.js';
 import { loadPoseModel } from '../model/pose-model.js';
 import type { ValidationScorer } from '../model/estimator.js';
@@ -41,6 +42,7 @@ interface TrainOptions {
   force?: boolean;
   insideCrop?: boolean;
   boxFrom: BoxSource;
+  targets: 'joints' | 'person-box';
 }
 
 /** The previous stages' predictions (`[N][K]` px) on a dataset, with its ground truth and mask. */
@@ -105,17 +107,20 @@ export function registerTrain(program: Command): void {
     .option('--sigma <s>', 'stage ≥ 2: crop side as a multiple of the torso diameter', parseFloatIn('--sigma', 0.01, 10))
     .option('--previous <model>', 'stage ≥ 2: the model of stages 1 … s−1 (repeatable; default: the embedded model), run on the training images to fit its error distribution', (v: string, prev: string[] = []) => [...prev, v])
     .option('--box-from <source>', 'stage 1: person box from the annotated joints (visible), the legacy CSV mask (split), or the whole image (whole: a person-finding stage)', parseChoice('--box-from', ['visible', 'split', 'whole'] as const), 'visible')
+    .option('--targets <kind>', 'what stage 1 regresses: the joints, or the person box\'s corners laid out on the joints (person-box: a person finder, with --box-from whole; data/person-box-targets.ts)', parseChoice('--targets', ['joints', 'person-box'] as const), 'joints')
     .option('--inside-crop', 'stage ≥ 2: draw displacements conditioned on the true joint lying inside the crop (what a refinement stage can correct)')
     .option('--out <dir>', 'where epoch-N.model, snapshot_epoch_N.npz and log.json go', 'train-out')
     .option('-f, --force', 'write into an output directory that already holds checkpoints')
     .action(action(async (opts: TrainOptions) => {
       if (opts.insideCrop && opts.stage === 1) throw new InvalidArgumentError('--inside-crop: only for cascade stages (--stage 2 or more)');
       if (opts.stage > 1 && opts.boxFrom !== 'visible') throw invalidArgument('--box-from', 'visible for a cascade stage ≥ 2 (its crops centre on the joints)', opts.boxFrom);
+      if (opts.targets === 'person-box' && (opts.stage > 1 || opts.boxFrom !== 'whole')) throw invalidArgument('--targets', 'joints, or person-box with --stage 1 and --box-from whole (a person finder sees whole frames)', `person-box with --stage ${opts.stage} --box-from ${opts.boxFrom}`);
       if (opts.init && opts.resume) throw new InvalidArgumentError('--init and --resume exclude each other (a snapshot already holds the weights)');
       if (existsSync(opts.out) && readdirSync(opts.out).some((f) => f.endsWith('.model')) && !opts.force && !opts.resume) {
         throw new InvalidArgumentError(`${opts.out}: already holds checkpoints (pass --force to add to it, or choose another --out)`);
       }
-      const ds = await openDataset(opts.dataset, opts.split);
+      const opened = await openDataset(opts.dataset, opts.split);
+      const ds = opts.targets === 'person-box' ? withPersonBoxTargets(opened) : opened;
       const all = opts.limit ? ds.samples.slice(0, opts.limit) : ds.samples;
       const nVal = Math.min(opts.valCount, Math.floor(all.length / 2));
       const trainSet = { ...ds, samples: all.slice(0, all.length - nVal).map((s, i) => ({ ...s, index: i })) };
