@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FIXTURES, ROOT, scratch } from './helpers/paths.js';
 import { startServeProcess } from './helpers/serve-process.js';
+import { STAGE1_CHECKPOINT, writeCascade } from './helpers/cascades.js';
 import { CHROMIUM, SKIP, boxLayer, dragBox, launch, openServicePage, screenRect } from './helpers/web-page.js';
 
 const tmp = scratch();
@@ -20,7 +21,8 @@ after(tmp.cleanup);
 
 test('upload a photo, drag a box, see the overlay and the joint table', { skip: SKIP }, async () => {
   assert.ok(CHROMIUM, 'chromium must be installed under CI (.ci/run installs it)');
-  const s = await startServeProcess([], { DEEPPOSE_CACHE_DIR: tmp.dir });
+  // The default stages without a person finder: a request without a box takes the whole image.
+  const s = await startServeProcess(['--model', writeCascade(tmp.dir, 'no-finder.json', undefined)], { DEEPPOSE_CACHE_DIR: tmp.dir });
   const browser = await launch();
   try {
     const { page, errors } = await openServicePage(browser, s.url);
@@ -74,15 +76,8 @@ test('upload a photo, drag a box, see the overlay and the joint table', { skip: 
   assert.match(s.log(), /SIGINT: finishing in-flight requests \(at most 5000 ms\) and shutting down[\s\S]*stopped/);
 });
 
-/** The default cascade with a person finder (its stage 1 on the whole image, as in person-finder.test.ts). */
-function finderCascade(dir: string): string {
-  const DEFAULT = path.join(ROOT, 'model', 'default');
-  const doc = JSON.parse(readFileSync(path.join(DEFAULT, 'cascade.json'), 'utf8')) as { stages: { file: string }[] };
-  doc.stages.forEach((st) => { st.file = path.join(DEFAULT, st.file); });
-  const file = path.join(dir, 'finder-cascade.json');
-  writeFileSync(file, JSON.stringify({ ...doc, finder: { file: path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model'), boxScale: 1.3 } }));
-  return file;
-}
+/** The default cascade with a stand-in person finder (its stage 1 on the whole image, as in person-finder.test.ts): a finder whose boxes the test can predict. */
+const finderCascade = (dir: string) => writeCascade(dir, 'finder-cascade.json', { file: STAGE1_CHECKPOINT, boxScale: 1.3 });
 
 const near = (actual: readonly number[], expected: readonly number[], tol: number, what: string) => {
   assert.equal(actual.length, expected.length, what);

@@ -23,7 +23,7 @@ const TOLERANCE_PX = 0.05;
 
 interface Golden {
   jointNames: string[];
-  predictions: { image: string; stages: number; bboxPx: [number, number, number, number] | null; jointsPx: [number, number][] }[];
+  predictions: { image: string; stages: number; bboxPx: [number, number, number, number] | null; box?: 'auto' | 'whole'; boxPx?: [number, number, number, number]; jointsPx: [number, number][] }[];
 }
 const GOLDEN = JSON.parse(readFileSync(path.join(FIXTURES, 'golden', 'default-model-joints.json'), 'utf8')) as Golden;
 
@@ -45,15 +45,17 @@ after(async () => {
   tmp.cleanup();
 });
 
-test('library: the default model reproduces the golden joints (stage 1 and the cascade, whole image and a given box)', async () => {
+test('library: the default model reproduces the golden joints (stage 1 and the cascade; whole image, a given box, the box it finds)', async () => {
   assert.deepEqual(model.info.jointNames, GOLDEN.jointNames);
-  assert.equal(GOLDEN.predictions.length, 6);
+  assert.equal(GOLDEN.predictions.length, 7);
   for (const g of GOLDEN.predictions) {
     const bytes = new Uint8Array(readFileSync(path.join(IMAGES, g.image)));
-    const [p] = await model.predict([{ image: bytes, stages: g.stages, ...(g.bboxPx ? { bboxPx: g.bboxPx } : {}) }]);
-    const label = `${g.image}, ${g.stages} stage(s)${g.bboxPx ? `, box ${g.bboxPx}` : ''}`;
+    const [p] = await model.predict([{ image: bytes, stages: g.stages, ...(g.bboxPx ? { bboxPx: g.bboxPx } : {}), ...(g.box ? { box: g.box } : {}) }]);
+    const label = `${g.image}, ${g.stages} stage(s)${g.bboxPx ? `, box ${g.bboxPx}` : `, box ${g.box}`}`;
     assertJointsNear(p!.jointsPx, g.jointsPx, label);
     assert.equal(p!.stagesRun, g.stages);
+    assert.equal(p!.boxSource, g.bboxPx ? 'given' : g.box === 'whole' ? 'whole' : 'found', label);
+    if (g.boxPx) p!.boxPx.forEach((v, i) => assert.ok(Math.abs(v - g.boxPx![i]!) <= TOLERANCE_PX, `${label}: box[${i}] ${v} vs ${g.boxPx![i]}`));
     // The one JSON builder (CLI, service, queue): names in order, x = column, y = row.
     const doc = poseJson(p!, model.info.id, g.image);
     assertJointsNear(doc.joints.map((j) => [j.x, j.y] as [number, number]), g.jointsPx, `${label} (JSON)`);

@@ -3,7 +3,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ModelSourceError, resolveStageModels, DEFAULT_CASCADE } from '../model/model-source.js';
+import { ModelSourceError, resolveModels, resolveStageModels, DEFAULT_CASCADE } from '../model/model-source.js';
 import { convertCheckpointToFile } from '../model/convert.js';
 import { InferencePool, planThreads } from '../model/runtime/pool.js';
 import { OrtModel } from '../model/runtime/ort.js';
@@ -14,12 +14,15 @@ const tmp = scratch();
 process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
 after(tmp.cleanup);
 
-test('the embedded default cascade (stage 1 + stage 2) converts on first use, then comes from the cache', async () => {
+test('the embedded default cascade (stage 1, stage 2, the person finder) converts on first use, then comes from the cache', async () => {
   const logs: string[] = [];
-  const [first, stage2] = await resolveStageModels(undefined, (l) => logs.push(l));
-  assert.equal(logs.length, 2);
+  const { stages: [first, stage2], finder } = await resolveModels(undefined, (l) => logs.push(l));
+  assert.equal(logs.length, 3);
   assert.match(logs[0]!, /converted .*epoch-48\.model in \d+\.\d s \(first use/);
   assert.match(logs[1]!, /converted .*deeppose-lsp14-lite-stage2.epoch-3\.model in \d+\.\d s \(first use/);
+  assert.match(logs[2]!, /converted .*deeppose-lsp14-lite-finder.epoch-8\.model in \d+\.\d s \(first use/);
+  assert.equal(finder!.model.metadata.source.sha256, 'f02544515c86a77248f7472a4a706b1645019c741167f8f9126073d22159e0cd');
+  assert.deepEqual([finder!.boxScale, finder!.rounds, finder!.roundFraction], [1, 1, 0.55]);
   assert.equal(stage2!.metadata.cascade.stage, 2);
   assert.equal(stage2!.metadata.cascade.sigma, 2);
   assert.equal(stage2!.metadata.source.sha256, '2184f6f2894b7e3f6f5ab94fa06165f1b4a65be231eafd047a68ff122cd46f73');
@@ -34,8 +37,8 @@ test('the embedded default cascade (stage 1 + stage 2) converts on first use, th
   assert.equal(secondStage2!.onnxPath, stage2!.onnxPath);
   // Each entry, its digest, the record of its last verification; the checkpoints' remembered digests.
   const entry = (p: string) => [path.basename(p), `${path.basename(p)}.sha256`, `${path.basename(p)}.verified`];
-  assert.deepEqual(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).sort(), [...entry(first!.onnxPath), ...entry(stage2!.onnxPath), 'files'].sort());
-  assert.equal(readdirSync(path.join(process.env.DEEPPOSE_CACHE_DIR!, 'files')).length, 2);
+  assert.deepEqual(readdirSync(process.env.DEEPPOSE_CACHE_DIR!).sort(), [...entry(first!.onnxPath), ...entry(stage2!.onnxPath), ...entry(finder!.model.onnxPath), 'files'].sort());
+  assert.equal(readdirSync(path.join(process.env.DEEPPOSE_CACHE_DIR!, 'files')).length, 3);
 });
 
 test('an .onnx made by convert is used as it is; a cascade needs stage numbers in order', async () => {

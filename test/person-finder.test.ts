@@ -13,26 +13,22 @@ import { promisify } from 'node:util';
 import { boxFromJoints } from '../data/bbox.js';
 import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import { ModelSourceError } from '../model/model-source.js';
-import { CLI, FIXTURES, ROOT, scratch } from './helpers/paths.js';
+import { CLI, FIXTURES, scratch } from './helpers/paths.js';
+import { DEFAULT_DIR, writeCascade } from './helpers/cascades.js';
 
 const run = promisify(execFile);
 const tmp = scratch();
 const IMAGE = path.join(FIXTURES, 'lspet', 'images', 'im00008.jpg');
-const DEFAULT = path.join(ROOT, 'model', 'default');
-const cascade = (finder: unknown) => {
-  const dir = path.join(tmp.dir, `c${Math.random().toString(36).slice(2, 8)}`);
-  const doc = JSON.parse(readFileSync(path.join(DEFAULT, 'cascade.json'), 'utf8')) as { stages: { file: string }[] };
-  doc.stages.forEach((s) => { s.file = path.join(DEFAULT, s.file); });
-  writeFileSync(`${dir}.json`, JSON.stringify({ ...doc, finder }));
-  return `${dir}.json`;
-};
+const DEFAULT = DEFAULT_DIR;
+/** The default stages with `finder` (here mostly the stage-1 network on the whole image: boxes the test can compute); `undefined`: none. */
+const cascade = (finder: unknown) => writeCascade(tmp.dir, `c${Math.random().toString(36).slice(2, 8)}.json`, finder);
 
 let withFinder: PoseModel;
 let plain: PoseModel;
 before(async () => {
   process.env.DEEPPOSE_CACHE_DIR = path.join(tmp.dir, 'cache');
   withFinder = await loadPoseModel({ model: cascade({ file: path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model'), boxScale: 1.3 }) });
-  plain = await loadPoseModel();
+  plain = await loadPoseModel({ model: cascade(undefined) });
 });
 after(async () => {
   await withFinder?.close();
@@ -65,7 +61,7 @@ test('eval --box-from found runs the finder; without a finder it is refused', as
   const args = ['eval', '--dataset', path.join(FIXTURES, 'lspet'), '--split', 'legacy-test', '--limit', '4', '--stages', '1', '--threads', '0', '--box-from', 'found'];
   const ok = await run(process.execPath, [CLI, ...args, '--model', cascade({ file: path.join(DEFAULT, 'deeppose-lsp14-lite', 'epoch-48.model') }), '--out', path.join(tmp.dir, 'found')], { env });
   assert.match(ok.stdout, /strict PCP \d+\.\d%/);
-  const refused = await run(process.execPath, [CLI, ...args, '--out', path.join(tmp.dir, 'nofinder')], { env }).catch((e: { code: number; stderr: string }) => e);
+  const refused = await run(process.execPath, [CLI, ...args, '--model', cascade(undefined), '--out', path.join(tmp.dir, 'nofinder')], { env }).catch((e: { code: number; stderr: string }) => e);
   assert.equal((refused as { code: number }).code, 1);
   assert.match((refused as { stderr: string }).stderr, /boxFrom: expected visible, split or whole: this model has no person finder, found "found" \[E_INVALID_ARGUMENT\]/);
 });

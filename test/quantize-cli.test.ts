@@ -80,9 +80,9 @@ test('one stage to one .onnx; refusals name the problem', async () => {
 
 test('a person finder named by the source cascade is kept, float32, by absolute path', async () => {
   const withFinder = path.join(tmp.dir, 'with-finder.json');
-  writeFileSync(withFinder, JSON.stringify({ stages: [{ file: CKPT, stage: 1 }], finder: { file: CKPT, boxScale: 1.2 } }));
+  writeFileSync(withFinder, JSON.stringify({ stages: [{ file: CKPT, stage: 1 }], finder: { file: CKPT, boxScale: 1.2, rounds: 1 } }));
   const r = await cli('quantize', '--model', withFinder, '-o', 'with-finder', '--dataset', LSPET, '--split', 'legacy-train', '--count', '2');
   assert.equal(r.code, 0, r.stderr);
   const doc = JSON.parse(readFileSync(path.join(tmp.dir, 'with-finder', 'cascade.json'), 'utf8')) as { finder: unknown };
-  assert.deepEqual(doc.finder, { file: CKPT, boxScale: 1.2 });
+  assert.deepEqual(doc.finder, { file: CKPT, boxScale: 1.2, rounds: 1, roundFraction: 0.45 });
 });
