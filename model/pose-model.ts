@@ -92,8 +92,10 @@ export interface LoadOptions extends PoolOptions {
   readonly skeleton?: SkeletonId;
   /**
    * Cascade stages whose sessions open at load (default: all, and the person
-   * finder); a deeper stage opens on its first use. `predict --stages 1`
-   * opens one; `eval`, whose workers load the model themselves, none.
+   * finder); a deeper stage, and the finder when this is given, opens on its
+   * first use. `predict --stages 1` opens one, `predict --bbox …` the
+   * stages but not the finder; `eval`, whose workers load the model
+   * themselves, none.
    */
   readonly openStages?: number;
   /** Keep optimised graphs in the model cache and open sessions from them (default true; model/runtime/session-cache.ts). */
@@ -199,7 +201,8 @@ export class PoseModel implements PoseEstimator {
     }
     try {
       // Open the sessions now, not on the first request, all at once.
-      const open = options.openStages === undefined ? [...stages, ...(finder ? [finder.model] : [])] : stages.slice(0, Math.max(0, options.openStages));
+      // The finder first: it runs first.
+      const open = options.openStages === undefined ? [...(finder ? [finder.model] : []), ...stages] : stages.slice(0, Math.max(0, options.openStages));
       const opening = pool.open(open.map((s) => s.onnxPath));
       // In the background, a failure is left to the first run, which opens the session again and reports it.
       if (options.openInBackground) opening.catch(() => undefined);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { drawOverlay } from '../data/overlay.js';
@@ -79,7 +80,9 @@ export function registerPredict(program: Command): void {
       if (opts.contactSheet) checkNewFile(opts.contactSheet, Boolean(opts.force), '--contact-sheet');
       if (opts.out) mkdirSync(opts.out, { recursive: true });
       const sheet: { image: Uint8Array; caption: string }[] = [];
-      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined ? { openStages: opts.stages } : {}), openInBackground: true, log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      // A batch command, not an event loop: the sessions run on this thread (no worker to start),
+      // opened while the first images decode; the finder's only when a box is to be found.
+      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined || opts.bbox || opts.box === 'whole' ? { openStages: opts.stages ?? MAX_CASCADE_STAGES } : {}), openInBackground: true, inThread: true, threads: os.availableParallelism(), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       if (opts.stages !== undefined && opts.stages > model.info.stages) {
         await model.close();
         throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);
