@@ -114,6 +114,8 @@ export interface LoadOptions extends PoolOptions {
    * on an HTTP event loop: a run blocks the thread.
    */
   readonly inThread?: boolean;
+  /** With \`inThread\`: pre-pack matrix weights when sessions open (default true; model/runtime/ort.ts). */
+  readonly prepackWeights?: boolean;
 }
 
 /**

@@ -82,7 +82,7 @@ export function registerPredict(program: Command): void {
       const sheet: { image: Uint8Array; caption: string }[] = [];
       // A batch command, not an event loop: the sessions run on this thread (no worker to start),
       // opened while the first images decode; the finder's only when a box is to be found.
-      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined || opts.bbox || opts.box === 'whole' ? { openStages: opts.stages ?? MAX_CASCADE_STAGES } : {}), openInBackground: true, inThread: true, threads: os.availableParallelism(), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
+      const model = await loadPoseModel({ model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), ...(opts.stages !== undefined || opts.bbox || opts.box === 'whole' ? { openStages: opts.stages ?? MAX_CASCADE_STAGES } : {}), openInBackground: true, inThread: true, prepackWeights: false, threads: os.availableParallelism(), log: (l) => process.stderr.write(`deeppose predict: ${l}\n`) });
       if (opts.stages !== undefined && opts.stages > model.info.stages) {
         await model.close();
         throw invalidArgument('--stages', `an integer from 1 to ${model.info.stages} (this model's cascade depth)`, opts.stages);

@@ -16,11 +16,11 @@ export class InThreadRunner implements InferenceBackend {
   private readonly options: SessionSetOptions;
   private closed = false;
 
-  constructor(options: { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string } = {}) {
+  constructor(options: { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string; prepackWeights?: boolean } = {}) {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw invalidArgument('threads', 'a positive integer', threads);
     this.threads = threads;
-    this.options = { threads, lrn: options.lrn ?? 'band', ...(options.sessionCacheDir ? { sessionCacheDir: options.sessionCacheDir } : {}) };
+    this.options = { threads, lrn: options.lrn ?? 'band', ...(options.sessionCacheDir ? { sessionCacheDir: options.sessionCacheDir } : {}), ...(options.prepackWeights === false ? { prepackWeights: false } : {}) };
   }
 
   private sessionSet(): Promise<SessionSet> {

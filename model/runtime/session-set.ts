@@ -11,6 +11,8 @@ export interface SessionSetOptions {
   readonly threads: number;
   readonly lrn: 'band' | 'onnx';
   readonly sessionCacheDir?: string;
+  /** See OrtOptions.prepackWeights (default true). */
+  readonly prepackWeights?: boolean;
 }
 
 export class SessionSet {
@@ -21,8 +23,8 @@ export class SessionSet {
   session(modelPath: string): Promise<OrtModel> {
     let m = this.sessions.get(modelPath);
     if (!m) {
-      const { threads, lrn, sessionCacheDir } = this.options;
-      m = OrtModel.load(modelPath, modelPath, { threads, lrn, ...(sessionCacheDir ? { sessionCacheDir } : {}) });
+      const { threads, lrn, sessionCacheDir, prepackWeights } = this.options;
+      m = OrtModel.load(modelPath, modelPath, { threads, lrn, ...(sessionCacheDir ? { sessionCacheDir } : {}), ...(prepackWeights === false ? { prepackWeights } : {}) });
       this.sessions.set(modelPath, m);
       // A session that failed to open is tried again on the next use (which reports why).
       m.catch(() => this.sessions.delete(modelPath));
