@@ -51,18 +51,18 @@ export async function benchInference(): Promise<Record<string, unknown>> {
   // Our pipeline: encoded JPEG in, joints in image pixels out (stage 1 only).
   const one = await loadPoseModel({ workers: 1, threads });
   const defaultStages = one.info.stages;
-  await one.predict([{ image: imgs[0]!.bytes, stages: 1 }]);
+  await one.predict([{ image: imgs[0]!.bytes, stages: 1, box: 'whole' }]);
   let k = 0;
-  const lat = await timeIt(reps, () => one.predict([{ image: imgs[k++ % imgs.length]!.bytes, stages: 1 }]));
+  const lat = await timeIt(reps, () => one.predict([{ image: imgs[k++ % imgs.length]!.bytes, stages: 1, box: 'whole' }]));
   const parts: Record<'probeAndDecode' | 'cropResampleGcn' | 'stage1IncludingWorkerHandoff' | 'session', number[]> = { probeAndDecode: [], cropResampleGcn: [], stage1IncludingWorkerHandoff: [], session: [] };
   for (let i = 0; i < reps; i++) {
-    const t = (await one.predict([{ image: imgs[i % imgs.length]!.bytes, stages: 1 }]))[0]!.timingsMs;
+    const t = (await one.predict([{ image: imgs[i % imgs.length]!.bytes, stages: 1, box: 'whole' }]))[0]!.timingsMs;
     parts.probeAndDecode.push(t.decode!);
     parts.cropResampleGcn.push(t.preprocess!);
     parts.stage1IncludingWorkerHandoff.push(t.stage1!);
     parts.session.push(t.stage1Session!);
   }
-  const batch = median(await timeIt(10, () => one.predict(imgs.map((im) => ({ image: im.bytes, stages: 1 })))));
+  const batch = median(await timeIt(10, () => one.predict(imgs.map((im) => ({ image: im.bytes, stages: 1, box: 'whole' as const })))));
   await one.close();
 
   // Where the preprocessing time goes: the JPEG decode alone, and crop + resample + GCN from decoded pixels.

@@ -62,3 +62,20 @@ test('the session cache opens the optimised graph and gives the same outputs to 
   await other.close();
   assert.equal(entries().length, 3);
 });
+
+test('sessions opened without pre-packed weights give the same outputs to float rounding', async () => {
+  const onnx = path.join(tmp.dir, 'alexnet-prepack.onnx');
+  await convertCheckpointToFile(path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz'), onnx);
+  const n = 2;
+  const x = Float32Array.from({ length: n * 3 * 220 * 220 }, (_, i) => Math.cos(i * 0.11));
+  const packed = await OrtModel.load(onnx, 'packed', { lrn: 'band', sessionCacheDir: cacheDir });
+  const unpacked = await OrtModel.load(onnx, 'unpacked', { lrn: 'band', sessionCacheDir: cacheDir, prepackWeights: false });
+  try {
+    const [a, b] = [await outputs(packed, x, n), await outputs(unpacked, x, n)];
+    const scale = Math.max(...Array.from(a, Math.abs));
+    a.forEach((v, i) => assert.ok(Math.abs(v - b[i]!) <= 1e-5 * Math.max(1, scale), `output ${i}: ${v} vs ${b[i]}`));
+  } finally {
+    await packed.close();
+    await unpacked.close();
+  }
+});
