@@ -20,8 +20,8 @@ test('the embedded default cascade (stage 1, stage 2, the person finder) convert
   assert.equal(logs.length, 3);
   assert.match(logs[0]!, /converted .*epoch-48\.model in \d+\.\d s \(first use/);
   assert.match(logs[1]!, /converted .*deeppose-lsp14-lite-stage2.epoch-3\.model in \d+\.\d s \(first use/);
-  assert.match(logs[2]!, /converted .*deeppose-lsp14-lite-finder.epoch-8\.model in \d+\.\d s \(first use/);
-  assert.equal(finder!.model.metadata.source.sha256, 'f02544515c86a77248f7472a4a706b1645019c741167f8f9126073d22159e0cd');
+  assert.match(logs[2]!, /converted .*deeppose-lsp14-lite-finder.epoch-12\.model in \d+\.\d s \(first use/);
+  assert.equal(finder!.model.metadata.source.sha256, '23118e0eec9abea773f7609e512fae349acf8517213d221c932f4e5d805df039');
   assert.deepEqual([finder!.boxScale, finder!.rounds, finder!.roundFraction], [1, 1, 0.55]);
   assert.equal(stage2!.metadata.cascade.stage, 2);
   assert.equal(stage2!.metadata.cascade.sigma, 2);
