@@ -56,10 +56,15 @@ export async function sha256FileRemembered(file: string, memoDir: string): Promi
   const known = await readStampRecord(record);
   if (known && known.stamp === before && /^[0-9a-f]{64}$/.test(known.value)) return known.value;
   const sha = await sha256File(real);
-  // Only a file that did not change while it was read is remembered.
+  // Only a file that did not change while it was read is remembered; a cache that cannot be
+  // written (a read-only mount) only costs the next start the reading.
   if ((await fileStamp(real)) === before) {
-    await mkdir(memoDir, { recursive: true });
-    await writeStampRecord(record, before, sha);
+    try {
+      await mkdir(memoDir, { recursive: true });
+      await writeStampRecord(record, before, sha);
+    } catch {
+      // not remembered
+    }
   }
   return sha;
 }

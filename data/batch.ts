@@ -77,6 +77,8 @@ export interface BatchTask {
   readonly inFlight?: number;
   /** For a worker module of the caller's own (IteratorOptions.worker): passed through untouched. */
   readonly extra?: unknown;
+  /** Set (to 1) by the iterator when it closes: a task not started yet builds an empty batch instead. */
+  readonly cancel?: Int32Array;
 }
 
 /** A sample left out under `onError: 'skip'`. */
@@ -110,9 +112,13 @@ export interface BatchData {
   readonly images?: DecodedImage[];
 }
 
-/** A failure description that survives the trip from a worker (class restored by the caller). */
+/**
+ * A failure description that survives the trip from a worker (class restored
+ * by the caller): an unreadable image (\`SampleLoadError\`), or, from a worker
+ * module of the caller's own, any \`DeepPoseError\` by its \`code\`.
+ */
 export interface BatchFailure {
-  readonly failure: { readonly imagePath: string; readonly message: string };
+  readonly failure: { readonly imagePath: string; readonly message: string; readonly code?: string };
 }
 
 const ANY_OFF = (v: readonly number[] | undefined, k: number) => (v ? v[k] === 1 : false);
@@ -252,6 +258,7 @@ export async function buildBatch(task: BatchTask): Promise<BatchData | BatchFail
   const { config, samples } = task;
   const K = SKELETONS[config.skeleton].joints.length;
   const S = config.size;
+  if (task.cancel && Atomics.load(task.cancel, 0) !== 0) return allocate(0, K, S);
   const out = allocate(samples.length, K, S, Boolean(config.keepPixels && config.mode === 'eval'));
   // Each sample is built into row i; with `inFlight` > 1 several images are
   // in flight at once (decode of one overlapping the JS work of another).

@@ -24,7 +24,7 @@ import { Piscina } from 'piscina';
 import { buildBatch, DEFAULT_BATCH_CONFIG, type BoxSource, type BatchConfig, type BatchData, type BatchFailure, type BatchTask, type SampleRef, type SkippedSample, type TransformMode } from './batch.js';
 import type { PoseDataset, PoseSample } from './dataset.js';
 import { SampleLoadError } from './dataset-errors.js';
-import { invalidArgument } from '../core/errors.js';
+import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { createRng, permutation } from '../core/random.js';
 import type { AugmentOptions } from './transforms/augment.js';
 
@@ -91,6 +91,8 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
   private readonly abort = new AbortController();
   private readonly extra: unknown;
   private readonly ownWorker: boolean;
+  /** Shared with the workers: set on close, so tasks not yet started finish at once. */
+  private readonly cancel = new Int32Array(new SharedArrayBuffer(4));
   private readonly queue: { batchIndex: number; epoch: number; promise: Promise<BatchData | BatchFailure> }[] = [];
   private readonly perms = new Map<number, Uint32Array>();
   private nextBatch = 0;
@@ -162,7 +164,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
         refs.push(this.samples[this.order(epoch)[pos % n]!]!);
         epochs.push(epoch);
       }
-      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight, ...(this.extra !== undefined ? { extra: this.extra } : {}) };
+      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight, cancel: this.cancel, ...(this.extra !== undefined ? { extra: this.extra } : {}) };
       // A worker of the caller's own is not aborted mid-task (it may hold native resources): close() lets it finish.
       const promise = this.pool ? (this.pool.run(task, this.ownWorker ? {} : { signal: this.abort.signal }) as Promise<BatchData | BatchFailure>) : buildBatch(task);
       promise.catch(() => undefined); // observed in next()
@@ -194,7 +196,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     if ('failure' in data) {
       this.failed = true;
       await this.close();
-      throw new SampleLoadError(data.failure.imagePath, data.failure.message);
+      throw data.failure.code ? new DeepPoseError(data.failure.code, data.failure.message) : new SampleLoadError(data.failure.imagePath, data.failure.message);
     }
     this.skippedCount += data.skipped.length;
     this.skipped.push(...data.skipped);
@@ -208,6 +210,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    Atomics.store(this.cancel, 0, 1);
     this.abort.abort();
     const pending = this.queue.map((q) => q.promise);
     this.queue.length = 0;

@@ -12,6 +12,7 @@ import { batchBuffers, buildBatch, type BatchData, type BatchFailure, type Batch
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 import type { EstimatorSpec } from '../model/estimator.js';
 import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
+import { DeepPoseError } from '../core/errors.js';
 
 /** What evaluate.ts sends with every task. */
 export interface EstimateExtra {
@@ -40,12 +41,23 @@ function modelFor(extra: EstimateExtra): Promise<PoseModel> {
 /** One task: the batch, then the model on it; the buffers of the result are to be transferred. */
 export async function estimateInWorker(task: BatchTask & { readonly extra: EstimateExtra }): Promise<EstimatedBatch | BatchFailure> {
   const { extra } = task;
-  const [m, batch] = await Promise.all([modelFor(extra), buildBatch(task)]);
+  // The model loads (first task) while the batch is built; its failure is reported below.
+  const loading = modelFor(extra);
+  loading.catch(() => undefined);
+  const batch = await buildBatch(task);
   if ('failure' in batch) return batch;
-  const cropBoxes: BoxXyxy[] = [];
-  for (let b = 0; b < batch.size; b++) cropBoxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
-  const pred = await m.estimateBatch({ x: batch.x, cropBoxes, indices: Array.from(batch.indices), ...(batch.images ? { images: batch.images } : {}) }, extra.stages, { find: extra.find });
-  const k = m.skeleton.joints.length;
+  let pred: [number, number][][] = [];
+  try {
+    const m = await loading;
+    const cropBoxes: BoxXyxy[] = [];
+    for (let b = 0; b < batch.size; b++) cropBoxes.push(Array.from(batch.cropBoxes.subarray(b * 4, b * 4 + 4)) as BoxXyxy);
+    if (batch.size > 0) pred = await m.estimateBatch({ x: batch.x, cropBoxes, indices: Array.from(batch.indices), ...(batch.images ? { images: batch.images } : {}) }, extra.stages, { find: extra.find });
+  } catch (err) {
+    // The model's error by its code (an error's class does not survive the trip between threads).
+    const e = err as Error;
+    return { failure: { imagePath: '', message: e.message, code: err instanceof DeepPoseError ? err.code : 'E_INFERENCE' } };
+  }
+  const k = pred[0]?.length ?? 0;
   const predPx = new Float64Array(batch.size * k * 2);
   pred.forEach((joints, b) => joints.forEach(([x, y], j) => {
     predPx[(b * k + j) * 2] = x;

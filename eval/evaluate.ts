@@ -13,6 +13,7 @@
  * those same pixels (`PoseEstimator.estimateBatch`). Either way the
  * collector turns predictions and ground truth into every metric at the end.
  */
+import os from 'node:os';
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import type { PoseDataset } from '../data/dataset.js';
 import type { BoxSource, SkippedSample } from '../data/batch.js';
@@ -23,6 +24,9 @@ import { EvalCollector, type EvalImage, type EvalResult } from './collector.js';
 import type { EstimatedBatch, EstimateExtra } from './estimate-in-worker.js';
 
 const ESTIMATE_WORKER = new URL('./estimate-worker.js', import.meta.url).href;
+
+/** Worker threads that each load the model, by default (memory grows with each: its sessions). */
+const MAX_MODEL_WORKERS = 8;
 
 /** `[B, K, 2]` joints of a batch estimated on a worker. */
 function jointsOf(batch: EstimatedBatch, k: number): [number, number][][] {
@@ -91,9 +95,11 @@ export async function evaluateModel(model: PoseEstimator, dataset: PoseDataset, 
   const extra: EstimateExtra | undefined = inWorkers ? { spec: model.spec!, stages, find } : undefined;
   const it = createBatchIterator(dataset, {
     ...(extra ? { worker: { url: ESTIMATE_WORKER, extra } } : {}),
+    // Each worker holding the model holds its sessions: at most MAX_MODEL_WORKERS by default.
+    ...(extra && options.threads === undefined ? { threads: Math.min(os.availableParallelism(), MAX_MODEL_WORKERS) } : {}),
     batchSize: options.batchSize ?? 16,
     mode: 'eval',
-    threads: options.threads,
+    ...(options.threads !== undefined ? { threads: options.threads } : {}),
     ...(options.inFlight !== undefined ? { inFlight: options.inFlight } : {}),
     size: model.info.inputSize,
     channels: model.info.channels,

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { openDataset } from '../data/dataset.js';
 import type { BoxSource } from '../data/batch.js';
@@ -90,6 +91,8 @@ async function scoreModel(opts: EvalOptions): Promise<void> {
   // here, none opens unless --threads 0 runs it on this thread.
   const loading = loadPoseModel({
     model: opts.model, flip: Boolean(opts.flip), ...(opts.skeleton ? { skeleton: opts.skeleton } : {}), inThread: true, openStages: 0,
+    // --threads 0 runs it here, then with every core.
+    threads: opts.threads === 0 ? os.availableParallelism() : 1,
     log: (l) => process.stderr.write(`deeppose eval: ${l}\n`),
   });
   loading.catch(() => undefined); // observed below, after the dataset

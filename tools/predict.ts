@@ -9,6 +9,7 @@ import { drawOverlay } from '../data/overlay.js';
 import { contactSheet } from '../data/contact-sheet.js';
 import { writeFileAtomic } from '../core/write-atomic.js';
 import { loadPoseModel, type BoxMode, type PosePrediction } from '../model/pose-model.js';
+import { InferenceError } from '../model/runtime/inference-error.js';
 import { poseJson, poseTable } from '../model/pose-json.js';
 import { MAX_CASCADE_STAGES } from '../model/cascade.js';
 import { action, reportError } from './action.js';
@@ -106,7 +107,9 @@ export function registerPredict(program: Command): void {
           let results: (PosePrediction | Error)[];
           try {
             results = await model.predict(ok.map((l) => ({ image: l.bytes, bboxPx: opts.bbox, box: opts.box, stages: opts.stages })));
-          } catch {
+          } catch (err) {
+            // The model itself failing (a session that will not open) is not an image's fault: once.
+            if (err instanceof InferenceError) throw err;
             results = [];
             for (const l of ok) {
               try {

@@ -55,7 +55,8 @@ interface PreviousPredictions {
 
 /** Runs the previous stages over the training images (to fit their error distribution) and the validation images (the cascade's starting points there). */
 async function previousStagePredictions(previous: string[] | undefined, sets: { ds: PoseDataset; label: string }[], dataThreads: number | undefined): Promise<PreviousPredictions[]> {
-  const model = await loadPoseModel({ model: previous, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
+  // Evaluation's workers run it; nothing opens here.
+  const model = await loadPoseModel({ model: previous, inThread: true, openStages: 0, log: (l) => process.stderr.write(`deeppose train: ${l}\n`) });
   try {
     const out: PreviousPredictions[] = [];
     for (const { ds, label } of sets) {

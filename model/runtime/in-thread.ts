@@ -5,7 +5,7 @@
  * onnxruntime loads on the first session (a model only described here —
  * `deeppose eval`'s, whose workers run it — never loads it).
  */
-import { invalidArgument } from '../../core/errors.js';
+import { DeepPoseError, invalidArgument } from '../../core/errors.js';
 import type { InferenceBackend, RunResult } from './backend.js';
 import type { SessionSet, SessionSetOptions } from './session-set.js';
 
@@ -32,7 +32,7 @@ export class InThreadRunner implements InferenceBackend {
   }
 
   async run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult> {
-    if (this.closed) throw new Error('in-thread runner is closed');
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
     const r = await (await this.sessionSet()).run(modelPath, x, dims);
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
   }

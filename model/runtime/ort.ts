@@ -9,13 +9,9 @@ import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { tempPathFor } from '../../core/write-atomic.js';
 import { recordSessionCache, sessionCacheEntry, sessionCacheUsable } from './session-cache.js';
 import { bandLrnBytes } from './band-lrn.js';
-import { DeepPoseError } from '../../core/errors.js';
+import { InferenceError } from './inference-error.js';
 
-export class InferenceError extends DeepPoseError {
-  constructor(message: string, cause?: unknown) {
-    super('E_INFERENCE', message, cause === undefined ? undefined : { cause });
-  }
-}
+export { InferenceError };
 
 export interface OrtOptions {
   /** Intra-op threads of this session (default 1). Keep workers × threads ≤ cores. */

@@ -10,8 +10,8 @@
  * the same graph, so the same outputs to the bit. Because that graph is specific
  * to the hardware and the runtime, the entry's key covers the model file's
  * stamp (core/file-digest.ts: any write to it changes the key), the
- * onnxruntime version, the CPU (model name and feature flags) and how the
- * graph was prepared (the LRN form). An entry is used only while its own
+ * onnxruntime version, the CPU (model name and feature flags), how the
+ * graph was prepared (the LRN form) and `SESSION_CACHE_ID`. An entry is used only while its own
  * stamp matches the one recorded when it was written; anything else (a
  * partial or edited entry, a runtime that refuses it) rebuilds it.
  */
@@ -35,6 +35,13 @@ function cpuSignature(): string {
 
 let cpu: string | undefined;
 
+/**
+ * How this code prepares and optimises a graph for the cache (the band-matrix
+ * LRN rewrite, the session options): change it whenever they change, and
+ * every entry written before is rebuilt.
+ */
+export const SESSION_CACHE_ID = 'session 1';
+
 /** A cache entry: the optimised graph's path and the key it must have been written under. */
 export interface SessionCacheEntry {
   readonly path: string;
@@ -45,7 +52,7 @@ export interface SessionCacheEntry {
 export async function sessionCacheEntry(dir: string, modelPath: string, runtimeVersion: string, variant: string): Promise<SessionCacheEntry> {
   const real = await realpath(modelPath);
   cpu ??= cpuSignature();
-  const key = createHash('sha256').update(JSON.stringify({ real, stamp: await fileStamp(real), runtimeVersion, cpu, variant })).digest('hex').slice(0, 32);
+  const key = createHash('sha256').update(JSON.stringify({ SESSION_CACHE_ID, real, stamp: await fileStamp(real), runtimeVersion, cpu, variant })).digest('hex').slice(0, 32);
   return { path: path.join(dir, `session-${key}.ort`), key };
 }
 
