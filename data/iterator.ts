@@ -91,7 +91,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
   private readonly abort = new AbortController();
   private readonly extra: unknown;
   private readonly ownWorker: boolean;
-  /** Shared with the workers: set on close, so tasks not yet started finish at once. */
+  /** Shared with a worker of the caller's own: set on close, so its tasks not yet started finish at once. */
   private readonly cancel = new Int32Array(new SharedArrayBuffer(4));
   private readonly queue: { batchIndex: number; epoch: number; promise: Promise<BatchData | BatchFailure> }[] = [];
   private readonly perms = new Map<number, Uint32Array>();
@@ -164,7 +164,9 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
         refs.push(this.samples[this.order(epoch)[pos % n]!]!);
         epochs.push(epoch);
       }
-      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight, cancel: this.cancel, ...(this.extra !== undefined ? { extra: this.extra } : {}) };
+      // A worker of the caller's own is never aborted (close() lets its tasks end, those not started
+      // at once through the cancel flag); this module's workers are aborted (a flag could race the abort).
+      const task: BatchTask = { config: this.config, samples: refs, epochs, inFlight: this.inFlight, ...(this.ownWorker ? { cancel: this.cancel, extra: this.extra } : {}) };
       // A worker of the caller's own is not aborted mid-task (it may hold native resources): close() lets it finish.
       const promise = this.pool ? (this.pool.run(task, this.ownWorker ? {} : { signal: this.abort.signal }) as Promise<BatchData | BatchFailure>) : buildBatch(task);
       promise.catch(() => undefined); // observed in next()
