@@ -5,7 +5,7 @@
  * for the same model (same thread count, same inputs). Target: at batch 1,
  * our preprocessing and decoding add at most 25 % to the session time.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,23 +14,7 @@ import { decodeImage } from '../data/image.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop } from '../data/transforms/legacy.js';
 import { resolveStageModels, DEFAULT_CASCADE } from '../model/model-source.js';
 import { OrtModel } from '../model/runtime/ort.js';
-import { median, REPO, SHARED, hasShared, writeResult } from './common.js';
-
-function images(n: number): { name: string; bytes: Uint8Array }[] {
-  const dir = hasShared() ? path.join(SHARED, 'datasets', 'lspet', 'images') : path.join(REPO, 'test', 'fixtures', 'lspet', 'images');
-  const files = readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, n);
-  return files.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(path.join(dir, f))) }));
-}
-
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
+import { benchImages as images, hasShared, median, timeIt, writeResult } from './common.js';
 
 export async function benchInference(): Promise<Record<string, unknown>> {
   const threads = os.availableParallelism();

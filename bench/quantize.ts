@@ -13,7 +13,7 @@
  * `npm run bench -- quantize`; writes bench/results/quantize.json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,24 +23,14 @@ import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import { describeMethod, parseMethod } from '../model/quantize/calibrate.js';
 import { quantizeCascade } from '../model/quantize/quantize-model.js';
 import { OrtModel } from '../model/runtime/ort.js';
-import { hasShared, median, REPO, SHARED, writeResult } from './common.js';
+import { benchImages, hasShared, median, REPO, SHARED, timeIt, writeResult } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_QUANTIZE_ROUNDS ?? 3);
 const CALIBRATION = 'minmax';
 
+/** The bytes of the first \`n\` LSPET images. */
 function images(n: number): Uint8Array[] {
-  const dir = hasShared() ? path.join(SHARED, 'datasets', 'lspet', 'images') : path.join(REPO, 'test', 'fixtures', 'lspet', 'images');
-  return readdirSync(dir).filter((f) => /\.jpe?g$/i.test(f)).sort().slice(0, n).map((f) => new Uint8Array(readFileSync(path.join(dir, f))));
-}
-
-async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
+  return benchImages(n).map((i) => i.bytes);
 }
 
 /** Writes `cascade.json` + stage files for `stages` (bytes) into `dir`. */
