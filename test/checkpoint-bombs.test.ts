@@ -16,6 +16,7 @@ import { Hdf5FormatError } from '../model/io/hdf5.js';
 import { encodeNpy, type NdArray } from '../model/io/npy.js';
 import { NpzFormatError, readNpz } from '../model/io/npz.js';
 import { CHAINER, scratch } from './helpers/paths.js';
+import { rawZip } from './helpers/zip.js';
 
 const tmp = scratch();
 after(tmp.cleanup);
@@ -24,41 +25,7 @@ interface RawEntry { name: string; compressed: Uint8Array; crc: number; size: nu
 
 /** A zip of deflated entries whose compressed bytes, CRC and declared size are given as they are (may lie). */
 function zipOf(entries: readonly RawEntry[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
-    const name = Buffer.from(e.name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt32LE(e.crc, 14);
-    local.writeUInt32LE(e.compressed.length, 18);
-    local.writeUInt32LE(e.size, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt32LE(e.crc, 16);
-    central.writeUInt32LE(e.compressed.length, 20);
-    central.writeUInt32LE(e.size, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, Buffer.from(e.compressed));
-    centrals.push(central, name);
-    offset += 30 + name.length + e.compressed.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  return rawZip(entries.map((e) => ({ name: e.name, stored: e.compressed, method: 8, crc: e.crc, size: e.size })));
 }
 
 function honest(key: string, a: NdArray): RawEntry {
