@@ -17,7 +17,7 @@ import { formatShape } from '../../core/errors.js';
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkPrelu, conv, findHead, hasBn, linear, maxPool, prelu, sizeOf } from './parts.js';
-import { checkLinear, checkRegressionOutputs, expectShape, shapeOf } from './shape-check.js';
+import { batchNormCountIgnorable, checkLinear, checkRegressionOutputs, expectShape, shapeOf } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 const CONVS = [
@@ -81,7 +81,7 @@ export const alexnet: Architecture = {
 
   required: (names) => planOf(names).params,
 
-  ignorable: (name) => (/(^|\/)N$/.test(name) ? 'batch-normalisation sample count, used only while training' : undefined),
+  ignorable: batchNormCountIgnorable(),
 
   describe(shapes, inputSize) {
     const plan = planOf(new Set(shapes.keys()));

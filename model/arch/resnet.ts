@@ -16,7 +16,7 @@
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkConv, conv, findHead, sizeOf } from './parts.js';
-import { checkLinear, checkRegressionOutputs } from './shape-check.js';
+import { batchNormCountIgnorable, checkLinear, checkRegressionOutputs } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 export { CHAINER_BN_EPS } from './parts.js';
@@ -75,7 +75,7 @@ export const resnet50: Architecture = {
 
   required: (names) => planOf(names).params,
 
-  ignorable: (name) => (/(^|\/)bn\d\/N$/.test(name) ? 'batch-normalisation sample count, used only while training' : undefined),
+  ignorable: batchNormCountIgnorable(/(^|\/)bn\d\/N$/),
 
   describe(shapes, inputSize) {
     const plan = planOf(new Set(shapes.keys()));

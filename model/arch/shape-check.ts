@@ -38,3 +38,8 @@ export function checkLinear(shapes: ReadonlyMap<string, readonly number[]>, name
 export function checkRegressionOutputs(head: string, outputs: number): void {
   if (outputs % 2 !== 0) throw new ShapeMismatchError(`${head}/W: expected an even number of outputs (x, y per joint), found ${outputs}`);
 }
+
+/** `ignorable` for a batch-normalisation sample count (`…/N`, or only those matching `pattern`): needed only while training. */
+export function batchNormCountIgnorable(pattern: RegExp = /(^|\/)N$/): (name: string) => string | undefined {
+  return (name) => (pattern.test(name) ? 'batch-normalisation sample count, used only while training' : undefined);
+}

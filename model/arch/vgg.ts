@@ -15,7 +15,7 @@
 import { ShapeMismatchError } from '../errors.js';
 import type { GraphBuilder } from '../onnx/builder.js';
 import { batchNorm, bnParams, checkBn, checkConv, conv, findHead, hasBn, linear, maxPool, sizeOf } from './parts.js';
-import { checkLinear, checkRegressionOutputs, expectShape } from './shape-check.js';
+import { batchNormCountIgnorable, checkLinear, checkRegressionOutputs, expectShape } from './shape-check.js';
 import { convOut, poolOutCoverAll, type ArchDescription, type Architecture, type BuildOptions, type Params } from './types.js';
 
 const BLOCKS = [2, 2, 3, 3, 3] as const;
@@ -67,7 +67,7 @@ export const vgg16: Architecture = {
 
   required: (names) => planOf(names).params,
 
-  ignorable: (name) => (/(^|\/)N$/.test(name) ? 'batch-normalisation sample count, used only while training' : undefined),
+  ignorable: batchNormCountIgnorable(),
 
   describe(shapes, inputSize) {
     const plan = planOf(new Set(shapes.keys()));
