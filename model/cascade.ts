@@ -7,7 +7,7 @@
  * displacement. All K crops of an image run as one batch; crop i uses the
  * i-th joint's output.
  */
-import { flipPermutation, type Skeleton } from '../data/skeletons.js';
+import { flipPermutation, SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
 import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
@@ -102,4 +102,49 @@ export async function refineStage(
     const dy = (direct[1]! + y[m + 1]!) / 2;
     return [c.cx + c.side * dx, c.cy + c.side * dy];
   });
+}
+
+/** One refinement stage as a task names it: its model file and geometry. */
+export interface RefineStageSpec {
+  readonly modelPath: string;
+  readonly sigma: number;
+  readonly inputSize: number;
+  readonly channels: 'bgr' | 'rgb';
+}
+
+/**
+ * Cascade stages 2 … of one image as a self-contained task (plain data, so it
+ * can cross to a worker thread): its pixels, the stage-1 joints `jointsPx`
+ * (`[K, 2]`), the stage-1 crop box, and the stages to run in order.
+ */
+export interface RefineTask {
+  readonly image: RawImage;
+  readonly jointsPx: readonly (readonly [number, number])[];
+  readonly cropBox: BoxXyxy;
+  readonly skeleton: SkeletonId;
+  readonly stages: readonly RefineStageSpec[];
+  readonly flip: boolean;
+}
+
+/** Runs `[N, 3, S, S]` through the model at `modelPath`; its raw output and the time inside the session. */
+export type ModelRunner = (modelPath: string, x: Float32Array, dims: readonly number[]) => Promise<{ y: Float32Array; sessionMs: number }>;
+
+/**
+ * A refine task's stages one after another, every joint moved by each
+ * (`refineStage`); where the crops are built is where this is called — an
+ * inference worker (model/runtime/inference-worker.ts) or the thread that
+ * holds the sessions (model/runtime/in-thread.ts).
+ */
+export async function runRefineTask(task: RefineTask, run: ModelRunner): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+  const skeleton = SKELETONS[task.skeleton];
+  let current = task.jointsPx.map(([x, y]) => [x, y] as [number, number]);
+  let sessionMs = 0;
+  for (const stage of task.stages) {
+    current = await refineStage(task.image, current, task.cropBox, skeleton, { ...stage, flip: task.flip }, async (x, dims) => {
+      const r = await run(stage.modelPath, x, dims);
+      sessionMs += r.sessionMs;
+      return r.y;
+    });
+  }
+  return { jointsPx: current, sessionMs };
 }

@@ -9,7 +9,6 @@
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { boxFromJoints, personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
-import { refineStage } from './cascade.js';
 import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { EstimatorSpec, PoseEstimator, PreparedBatch } from './estimator.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
@@ -275,18 +274,11 @@ export class PoseModel implements PoseEstimator {
    */
   async refine(image: RawImage, jointsPx: [number, number][], cropBox: BoxXyxy, stages?: number): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
     const depth = this.checkStages(stages);
-    let current = jointsPx;
-    let sessionMs = 0;
-    for (let st = 1; st < depth; st++) {
-      const m = this.stageModels[st]!;
-      const stage = { sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels, flip: this.flip };
-      current = await refineStage(image, current, cropBox, this.skeleton, stage, async (x, dims) => {
-        const r = await this.pool.run(m.onnxPath, x, dims);
-        sessionMs += r.sessionMs;
-        return r.y;
-      });
-    }
-    return { jointsPx: current, sessionMs };
+    if (depth < 2) return { jointsPx, sessionMs: 0 };
+    const stageSpecs = this.stageModels.slice(1, depth).map((m) => ({ modelPath: m.onnxPath, sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels }));
+    // Plain data: the pool copies it to a worker, which builds the crops there.
+    const pixels: RawImage = { data: image.data, width: image.width, height: image.height, channels: image.channels };
+    return this.pool.refine({ image: pixels, jointsPx, cropBox, skeleton: this.skeleton.id, stages: stageSpecs, flip: this.flip });
   }
 
   /**
@@ -305,9 +297,9 @@ export class PoseModel implements PoseEstimator {
     for (const i of toRefine) {
       if (!batch.images?.[i]) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, batch.images?.[i]);
     }
-    // A few images at a time: the joint crops of the next image are built on
-    // this thread while the inference worker runs the previous one's.
-    await mapLimit(toRefine, REFINE_IN_FLIGHT, async (i) => {
+    // Each image's refinement is one task (its crops built where it runs); a
+    // few more in flight than there are workers keep every worker busy.
+    await mapLimit(toRefine, this.pool.workers + REFINE_IN_FLIGHT - 1, async (i) => {
       const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
       jointsPx[i] = r.jointsPx;
       refineMs[i] = r.sessionMs;

@@ -119,27 +119,50 @@ function cropSquare(
       rowBottom = yA + 1;
     }
     const o = offset + oy * size;
-    for (let c = 0; c < 3; c++) {
-      const p = o + c * plane;
-      if (!sums) {
-        for (let ox = 0, i = c; ox < size; ox++, i += 3) {
-          const t = hTop[i]!;
-          out[p + ox] = t + fy * (hBottom[i]! - t);
-        }
-        continue;
+    const p0 = o;
+    const p1 = o + plane;
+    const p2 = o + 2 * plane;
+    if (!sums) {
+      for (let ox = 0, i = 0; ox < size; ox++, i += 3) {
+        const t0 = hTop[i]!;
+        const t1 = hTop[i + 1]!;
+        const t2 = hTop[i + 2]!;
+        out[p0 + ox] = t0 + fy * (hBottom[i]! - t0);
+        out[p1 + ox] = t1 + fy * (hBottom[i + 1]! - t1);
+        out[p2 + ox] = t2 + fy * (hBottom[i + 2]! - t2);
       }
-      // Running sums in plane order, as gcnInPlace takes them over the stored (float32) values.
-      let sum = sums[2 * c]!;
-      let sq = sums[2 * c + 1]!;
-      for (let ox = 0, i = c; ox < size; ox++, i += 3) {
-        const t = hTop[i]!;
-        const v = Math.fround(t + fy * (hBottom[i]! - t));
-        out[p + ox] = v;
-        sum += v;
-        sq += v * v;
-      }
-      sums[2 * c] = sum;
-      sums[2 * c + 1] = sq;
+      continue;
     }
+    // Running sums per channel in plane order, as gcnInPlace takes them over the stored
+    // (float32) values; the three channels' chains are independent, so one pass serves them.
+    let s0 = sums[0]!;
+    let q0 = sums[1]!;
+    let s1 = sums[2]!;
+    let q1 = sums[3]!;
+    let s2 = sums[4]!;
+    let q2 = sums[5]!;
+    for (let ox = 0, i = 0; ox < size; ox++, i += 3) {
+      const t0 = hTop[i]!;
+      const t1 = hTop[i + 1]!;
+      const t2 = hTop[i + 2]!;
+      const v0 = Math.fround(t0 + fy * (hBottom[i]! - t0));
+      const v1 = Math.fround(t1 + fy * (hBottom[i + 1]! - t1));
+      const v2 = Math.fround(t2 + fy * (hBottom[i + 2]! - t2));
+      out[p0 + ox] = v0;
+      out[p1 + ox] = v1;
+      out[p2 + ox] = v2;
+      s0 += v0;
+      q0 += v0 * v0;
+      s1 += v1;
+      q1 += v1 * v1;
+      s2 += v2;
+      q2 += v2 * v2;
+    }
+    sums[0] = s0;
+    sums[1] = q0;
+    sums[2] = s1;
+    sums[3] = q1;
+    sums[4] = s2;
+    sums[5] = q2;
   }
 }

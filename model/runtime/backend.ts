@@ -4,6 +4,7 @@
  * the calling thread itself (model/runtime/in-thread.ts: for code that is
  * already on a worker thread of its own, such as evaluation's workers).
  */
+import type { RefineTask } from '../cascade.js';
 export interface RunResult {
   /** Raw output `[N, 2K]`. */
   readonly y: Float32Array;
@@ -21,6 +22,11 @@ export interface InferenceBackend {
   readonly queueSize: number;
   /** Runs `x` (`[N, 3, S, S]`; it may be transferred: do not use it afterwards) through the model at `modelPath`. */
   run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult>;
+  /**
+   * Cascade stages 2 … of one image, the joint crops built where the
+   * sessions run (a worker: off the calling thread; model/cascade.ts).
+   */
+  refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }>;
   /** Opens the sessions of `modelPaths` now. */
   open(modelPaths: readonly string[]): Promise<void>;
   close(): Promise<void>;

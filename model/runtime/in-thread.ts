@@ -8,6 +8,7 @@
 import { DeepPoseError, invalidArgument } from '../../core/errors.js';
 import type { InferenceBackend, RunResult } from './backend.js';
 import type { SessionSet, SessionSetOptions } from './session-set.js';
+import { runRefineTask, type RefineTask } from '../cascade.js';
 
 export class InThreadRunner implements InferenceBackend {
   readonly workers = 1;
@@ -35,6 +36,10 @@ export class InThreadRunner implements InferenceBackend {
     if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
     const r = await (await this.sessionSet()).run(modelPath, x, dims);
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
+  }
+
+  refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+    return runRefineTask(task, (p, x, dims) => this.run(p, x, dims));
   }
 
   async open(modelPaths: readonly string[]): Promise<void> {

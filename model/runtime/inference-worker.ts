@@ -1,10 +1,13 @@
 /**
- * Worker-thread entry (piscina): runs one batch through an ONNX model. Each
+ * Worker-thread entry (piscina): runs one batch through an ONNX model, or an
+ * image's cascade refinement (its joint crops built here, off the caller's
+ * thread; model/cascade.ts). Each
  * worker keeps its sessions open between tasks (model/runtime/session-set.ts);
  * the input buffer arrives transferred, not copied.
  */
 import { workerData } from 'piscina';
 import { SessionSet } from './session-set.js';
+import { runRefineTask, type RefineTask } from '../cascade.js';
 
 export interface InferenceTask {
   readonly modelPath: string;
@@ -15,8 +18,17 @@ export interface InferenceTask {
 const data = (workerData ?? {}) as { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string };
 const sessions = new SessionSet({ threads: data.threads ?? 1, lrn: data.lrn ?? 'band', ...(data.sessionCacheDir ? { sessionCacheDir: data.sessionCacheDir } : {}) });
 
-export default async function run(task: InferenceTask | { ping: true } | { open: readonly string[] }): Promise<{ y: Float32Array; dims: readonly number[]; ms: number } | null> {
+type Task = InferenceTask | { ping: true } | { open: readonly string[] } | { refine: RefineTask };
+type Reply = { y: Float32Array; dims: readonly number[]; ms: number } | { jointsPx: [number, number][]; sessionMs: number } | null;
+
+export default async function run(task: Task): Promise<Reply> {
   if ('ping' in task) return null;
+  if ('refine' in task) {
+    return runRefineTask(task.refine, async (modelPath, x, dims) => {
+      const r = await sessions.run(modelPath, x, dims);
+      return { y: r.y, sessionMs: r.ms };
+    });
+  }
   if ('open' in task) {
     await sessions.open(task.open);
     return null;

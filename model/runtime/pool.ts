@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { invalidArgument } from '../../core/errors.js';
 import type { InferenceTask } from './inference-worker.js';
 import type { InferenceBackend, RunResult } from './backend.js';
+import type { RefineTask } from '../cascade.js';
 
 export interface PoolOptions {
   /** Worker threads (default 1). */
@@ -62,6 +63,12 @@ export class InferencePool implements InferenceBackend {
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
     const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number };
     return { y: r.y, dims: r.dims, sessionMs: r.ms };
+  }
+
+  /** An image's cascade refinement on a worker: its pixels are copied there, its crops built there. */
+  async refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+    if (this.closed) throw new Error('inference pool is closed');
+    return (await this.pool.run({ refine: task })) as { jointsPx: [number, number][]; sessionMs: number };
   }
 
   /** Opens the sessions of `modelPaths` in every worker, all at once (they are created in parallel). */
