@@ -7,6 +7,8 @@
  * displacement. All K crops of an image run as one batch; crop i uses the
  * i-th joint's output.
  */
+import { invalidArgument } from '../core/errors.js';
+import { Float32BufferPool } from '../core/buffer-pool.js';
 import { flipPermutation, SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
@@ -62,9 +64,10 @@ export function refineJoints(crops: readonly JointCrop[], yNorm: Float32Array, k
  * resampled to `size` × `size` and GCN'd, `[K, 3, size, size]` — what
  * inference (PoseModel.refine) and stage-2 validation both feed the stage.
  */
-export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], size: number, channels: 'bgr' | 'rgb'): Float32Array {
+export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], size: number, channels: 'bgr' | 'rgb', out?: Float32Array): Float32Array {
   const plane = 3 * size * size;
-  const x = new Float32Array(crops.length * plane);
+  if (out && out.length !== crops.length * plane) throw invalidArgument('out', `a Float32Array of ${crops.length}×3×${size}×${size} values`, out);
+  const x = out ?? new Float32Array(crops.length * plane);
   crops.forEach((c, i) => cropSquareGcnInto(image, c.cx, c.cy, c.side, size, channels, x, i * plane));
   return x;
 }
@@ -76,24 +79,38 @@ export type StageRunner = (x: Float32Array, dims: [number, number, number, numbe
  * One refinement stage on one image: K crops around `jointsPx`, one batch
  * through `run`, every joint moved by its own output. The torso fallback is
  * half the stage-1 crop's longer side. Inference (PoseModel) and training's
- * validation both call this.
+ * validation both call this. With `buffers`, the crop tensors come from it
+ * and go back to it once `run` has resolved (`run` must not keep or transfer them).
  */
 export async function refineStage(
   image: RawImage, jointsPx: readonly (readonly [number, number])[], cropBox: BoxXyxy, skeleton: Skeleton,
   stage: { readonly sigma: number; readonly inputSize: number; readonly channels: 'bgr' | 'rgb'; readonly flip?: boolean }, run: StageRunner,
+  buffers?: Float32BufferPool,
 ): Promise<[number, number][]> {
   const k = jointsPx.length;
   const s = stage.inputSize;
   const crops = cascadeCrops(jointsPx, skeleton, stage.sigma, Math.max(cropBox[2] - cropBox[0], cropBox[3] - cropBox[1]) / 2);
-  const x = jointCropsInput(image, crops, s, stage.channels);
-  if (!stage.flip) return refineJoints(crops, await run(x, [k, 3, s, s]), k);
+  const x = jointCropsInput(image, crops, s, stage.channels, buffers?.acquire(k * 3 * s * s));
+  if (!stage.flip) {
+    try {
+      return refineJoints(crops, await run(x, [k, 3, s, s]), k);
+    } finally {
+      buffers?.release(x);
+    }
+  }
   // Flip test: the K crops and their mirror images as one batch of 2K. A mirrored crop of
   // joint i looks like its left/right partner's crop, so its displacement is read from the
   // partner's output slot and mirrored back (the crop's pixel grid reflects about cx − 0.5).
-  const both = new Float32Array(2 * x.length);
+  const both = buffers?.acquire(2 * x.length) ?? new Float32Array(2 * x.length);
   both.set(x);
   both.set(mirrorPlanar(x, s), x.length);
-  const y = await run(both, [2 * k, 3, s, s]);
+  buffers?.release(x);
+  let y: Float32Array;
+  try {
+    y = await run(both, [2 * k, 3, s, s]);
+  } finally {
+    buffers?.release(both);
+  }
   const perm = flipPermutation(skeleton);
   return crops.map((c, i) => {
     const direct = [y[i * 2 * k + 2 * i]!, y[i * 2 * k + 2 * i + 1]!];
@@ -133,9 +150,10 @@ export type ModelRunner = (modelPath: string, x: Float32Array, dims: readonly nu
  * A refine task's stages one after another, every joint moved by each
  * (`refineStage`); where the crops are built is where this is called — an
  * inference worker (model/runtime/inference-worker.ts) or the thread that
- * holds the sessions (model/runtime/in-thread.ts).
+ * holds the sessions (model/runtime/in-thread.ts), each reusing its crop
+ * tensors through `buffers` (`run` must not keep them).
  */
-export async function runRefineTask(task: RefineTask, run: ModelRunner): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
+export async function runRefineTask(task: RefineTask, run: ModelRunner, buffers?: Float32BufferPool): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
   const skeleton = SKELETONS[task.skeleton];
   let current = task.jointsPx.map(([x, y]) => [x, y] as [number, number]);
   let sessionMs = 0;
@@ -144,7 +162,7 @@ export async function runRefineTask(task: RefineTask, run: ModelRunner): Promise
       const r = await run(stage.modelPath, x, dims);
       sessionMs += r.sessionMs;
       return r.y;
-    });
+    }, buffers);
   }
   return { jointsPx: current, sessionMs };
 }

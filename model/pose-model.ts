@@ -20,8 +20,10 @@ import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { mapLimit } from '../core/concurrency.js';
 
-/** Images whose refinement stages are in flight at once (crops of one built while another runs). */
+/** Refinement tasks in flight beyond one per worker (the next image's pixels on their way while a worker runs). */
 const REFINE_IN_FLIGHT = 3;
+/** Images per part below which a batch is not split further (predict's parts, stage 1 across workers). */
+const MIN_STAGE1_PART = 4;
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 export interface PoseModelInfo {
@@ -288,23 +290,37 @@ export class PoseModel implements PoseEstimator {
    */
   private async runCascade(batch: PreparedBatch, depths: readonly number[]): Promise<{ jointsPx: [number, number][][]; stage1Ms: number; stage1WallMs: number; refineMs: number[] }> {
     if (this.closed) throw new DeepPoseError('E_CLOSED', 'the model is closed');
-    const t0 = performance.now();
-    const stage1 = await this.predictFromCrops(batch.x, batch.cropBoxes);
-    const stage1WallMs = performance.now() - t0;
-    const refineMs = depths.map(() => 0);
-    const jointsPx = stage1.jointsPx;
-    const toRefine = depths.flatMap((d, i) => (d > 1 ? [i] : []));
-    for (const i of toRefine) {
-      if (!batch.images?.[i]) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, batch.images?.[i]);
+    const b = batch.cropBoxes.length;
+    for (let i = 0; i < b; i++) {
+      if (depths[i]! > 1 && !batch.images?.[i]) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, batch.images?.[i]);
     }
-    // Each image's refinement is one task (its crops built where it runs); a
-    // few more in flight than there are workers keep every worker busy.
-    await mapLimit(toRefine, this.pool.workers + REFINE_IN_FLIGHT - 1, async (i) => {
-      const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
-      jointsPx[i] = r.jointsPx;
-      refineMs[i] = r.sessionMs;
-    });
-    return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
+    const jointsPx: [number, number][][] = new Array(b);
+    const refineMs = depths.map(() => 0);
+    let stage1Ms = 0;
+    let stage1WallMs = 0;
+    // With several workers the batch is split, one part per worker: stage 1 runs on all of
+    // them at once, and a part's refinement starts as soon as its own stage 1 is done.
+    const parts = Math.max(1, Math.min(this.pool.workers, Math.floor(b / MIN_STAGE1_PART)));
+    const plane = 3 * this.info.inputSize * this.info.inputSize;
+    const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * b) / parts));
+    await Promise.all(Array.from({ length: parts }, async (_, p) => {
+      const [lo, hi] = [bounds[p]!, bounds[p + 1]!];
+      const t0 = performance.now();
+      const x = parts === 1 ? batch.x : batch.x.slice(lo * plane, hi * plane);
+      const stage1 = await this.predictFromCrops(x, batch.cropBoxes.slice(lo, hi));
+      stage1WallMs = Math.max(stage1WallMs, performance.now() - t0);
+      stage1Ms += stage1.sessionMs;
+      stage1.jointsPx.forEach((j, i) => { jointsPx[lo + i] = j; });
+      const toRefine = depths.slice(lo, hi).flatMap((d, i) => (d > 1 ? [lo + i] : []));
+      // Each image's refinement is one task (its crops built where it runs); a
+      // few more in flight than there are workers keep every worker busy.
+      await mapLimit(toRefine, Math.ceil((this.pool.workers + REFINE_IN_FLIGHT - 1) / parts), async (i) => {
+        const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+        jointsPx[i] = r.jointsPx;
+        refineMs[i] = r.sessionMs;
+      });
+    }));
+    return { jointsPx, stage1Ms, stage1WallMs, refineMs };
   }
 
   /**
@@ -379,44 +395,64 @@ export class PoseModel implements PoseEstimator {
     }));
     const boxes = requests.map((r, i) => personBoxIn(r.bboxPx, probed[i]!));
     const sources: BoxSourceKind[] = requests.map((r) => (r.bboxPx ? 'given' : this.finder && (r.box ?? 'auto') === 'auto' ? 'found' : 'whole'));
-    const images: DecodedImage[] = await Promise.all(probed.map((img) => ('encoded' in img
-      ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
-      : img)));
+    // In parts of a few images, all in flight: a part's stage 1 starts on a worker as soon as
+    // its own images are decoded and cropped, while the next part's are still on their way.
+    const parts = splitEvenly(requests.length, Math.max(this.pool.workers, Math.ceil(requests.length / MIN_STAGE1_PART)));
+    const results = await Promise.all(parts.map((part) => this.predictPart(part, probed, boxes, sources, depths, t0)));
+    const out: PosePrediction[] = new Array(requests.length);
+    for (const r of results) for (const p of r) out[p.index] = p.prediction;
+    return out;
+  }
+
+  /** `predict` for the requests at `indices`: decode, find (no box), crop, stage 1 as one batch, refinement. */
+  private async predictPart(
+    indices: readonly number[], probed: readonly (DecodedImage | EncodedImage)[], allBoxes: [number, number, number, number][],
+    sources: readonly BoxSourceKind[], allDepths: readonly number[], t0: number,
+  ): Promise<{ index: number; prediction: PosePrediction }[]> {
+    const images: DecodedImage[] = await Promise.all(indices.map((i) => {
+      const img = probed[i]!;
+      return 'encoded' in img ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
+    }));
+    const boxes = indices.map((i) => allBoxes[i]!);
+    const depths = indices.map((i) => allDepths[i]!);
     const tDecode = performance.now();
     // No box and a person finder: it runs on the whole images, its joints give the boxes.
-    const toFind = sources.flatMap((src, i) => (src === 'found' ? [i] : []));
+    const toFind = indices.flatMap((i, j) => (sources[i] === 'found' ? [j] : []));
     if (toFind.length > 0) {
       const fs = this.finder!.model.metadata.inputSize;
-      const wholes = toFind.map((i) => [0, 0, images[i]!.width, images[i]!.height] as BoxXyxy);
+      const wholes = toFind.map((j) => [0, 0, images[j]!.width, images[j]!.height] as BoxXyxy);
       const xw = new Float32Array(toFind.length * 3 * fs * fs);
-      await Promise.all(toFind.map(async (i, j) => {
-        await preprocessCrop(images[i]!, wholes[j]!, { size: fs, channels: this.finder!.model.metadata.channels }, xw.subarray(j * 3 * fs * fs, (j + 1) * 3 * fs * fs));
+      await Promise.all(toFind.map(async (j, n) => {
+        await preprocessCrop(images[j]!, wholes[n]!, { size: fs, channels: this.finder!.model.metadata.channels }, xw.subarray(n * 3 * fs * fs, (n + 1) * 3 * fs * fs));
       }));
-      const found = await this.findPeople(xw, wholes, toFind.map((i) => images[i]!));
-      toFind.forEach((i, j) => { boxes[i] = found[j]!; });
+      const found = await this.findPeople(xw, wholes, toFind.map((j) => images[j]!));
+      toFind.forEach((j, n) => { boxes[j] = found[n]!; allBoxes[indices[j]!] = found[n]!; });
     }
     const tFind = performance.now();
     const { x, cropBoxes } = await this.cropAround(images, boxes);
     const tPre = performance.now();
-    const r = await this.runCascade({ x, cropBoxes, images, indices: requests.map((_, i) => i) }, depths);
+    const r = await this.runCascade({ x, cropBoxes, images, indices: [...indices] }, depths);
     const tTotal = performance.now();
-    return requests.map((_, i) => ({
-      jointsPx: r.jointsPx[i]!,
-      names: this.info.jointNames,
-      boxPx: boxes[i]!,
-      cropBoxXyxy: cropBoxes[i]!,
-      imageSize: { width: images[i]!.width, height: images[i]!.height },
-      stagesRun: depths[i]!,
-      boxSource: sources[i]!,
-      timingsMs: {
-        decode: round(tDecode - t0),
-        find: round(tFind - tDecode),
-        preprocess: round(tPre - tFind),
-        stage1: round(r.stage1WallMs),
-        stage1Session: round(r.stage1Ms),
-        refine: round(r.refineMs[i]!),
-        total: round(tTotal - t0),
-        batch: requests.length,
+    return indices.map((index, j) => ({
+      index,
+      prediction: {
+        jointsPx: r.jointsPx[j]!,
+        names: this.info.jointNames,
+        boxPx: boxes[j]!,
+        cropBoxXyxy: cropBoxes[j]!,
+        imageSize: { width: images[j]!.width, height: images[j]!.height },
+        stagesRun: depths[j]!,
+        boxSource: sources[index]!,
+        timingsMs: {
+          decode: round(tDecode - t0),
+          find: round(tFind - tDecode),
+          preprocess: round(tPre - tFind),
+          stage1: round(r.stage1WallMs),
+          stage1Session: round(r.stage1Ms),
+          refine: round(r.refineMs[j]!),
+          total: round(tTotal - t0),
+          batch: probed.length,
+        },
       },
     }));
   }
@@ -437,6 +473,16 @@ function squareAround(box: readonly [number, number, number, number], fraction: 
   const x0 = Math.trunc(Math.max(0, Math.min(image.width - 8, cx - half)));
   const y0 = Math.trunc(Math.max(0, Math.min(image.height - 8, cy - half)));
   return [x0, y0, Math.trunc(Math.min(image.width, Math.max(x0 + 8, cx + half))), Math.trunc(Math.min(image.height, Math.max(y0 + 8, cy + half)))];
+}
+
+/** `0 … n-1` in `parts` runs of consecutive indices (at most `n`, sizes differing by at most one). */
+function splitEvenly(n: number, parts: number): number[][] {
+  const p = Math.max(1, Math.min(n, parts));
+  return Array.from({ length: p }, (_, k) => {
+    const lo = Math.round((k * n) / p);
+    const hi = Math.round(((k + 1) * n) / p);
+    return Array.from({ length: hi - lo }, (_, j) => lo + j);
+  });
 }
 
 function round(ms: number): number {

@@ -63,6 +63,27 @@ test('library: the default model reproduces the golden joints (stage 1 and the c
   }
 });
 
+test('library: the golden joints again, all seven in one batch on two workers (split into parts, refinement on the workers), each in its own place', async () => {
+  const wide = await loadPoseModel({ workers: 2, threads: 1 });
+  try {
+    // Twice over, reversed the second time: 14 requests, parts of mixed stages and box sources.
+    const cases = [...GOLDEN.predictions, ...[...GOLDEN.predictions].reverse()];
+    const out = await wide.predict(cases.map((g) => ({
+      image: new Uint8Array(readFileSync(path.join(IMAGES, g.image))), stages: g.stages, ...(g.bboxPx ? { bboxPx: g.bboxPx } : {}), ...(g.box ? { box: g.box } : {}),
+    })));
+    assert.equal(out.length, cases.length);
+    cases.forEach((g, i) => {
+      const label = `batch item ${i}: ${g.image}, ${g.stages} stage(s), box ${g.bboxPx ?? g.box}`;
+      assertJointsNear(out[i]!.jointsPx, g.jointsPx, label);
+      assert.equal(out[i]!.stagesRun, g.stages, label);
+      assert.equal(out[i]!.timingsMs.batch, cases.length, label);
+      if (g.boxPx) out[i]!.boxPx.forEach((v, k) => assert.ok(Math.abs(v - g.boxPx![k]!) <= TOLERANCE_PX, `${label}: box[${k}] ${v} vs ${g.boxPx![k]}`));
+    });
+  } finally {
+    await wide.close();
+  }
+});
+
 test('the cascade moves the joints: stage 2 differs from stage 1 on the same image', () => {
   const s1 = GOLDEN.predictions.find((g) => g.image === 'im00001.jpg' && g.stages === 1)!;
   const s2 = GOLDEN.predictions.find((g) => g.image === 'im00001.jpg' && g.stages === 2)!;

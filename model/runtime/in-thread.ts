@@ -8,6 +8,7 @@
 import { DeepPoseError, invalidArgument } from '../../core/errors.js';
 import type { InferenceBackend, RunResult } from './backend.js';
 import type { SessionSet, SessionSetOptions } from './session-set.js';
+import { Float32BufferPool } from '../../core/buffer-pool.js';
 import { runRefineTask, type RefineTask } from '../cascade.js';
 
 export class InThreadRunner implements InferenceBackend {
@@ -16,6 +17,8 @@ export class InThreadRunner implements InferenceBackend {
   private sessions: Promise<SessionSet> | undefined;
   private readonly options: SessionSetOptions;
   private closed = false;
+  /** Joint-crop tensors reused from one image to the next (core/buffer-pool.ts). */
+  private readonly cropBuffers = new Float32BufferPool();
 
   constructor(options: { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string; prepackWeights?: boolean } = {}) {
     const threads = options.threads ?? 1;
@@ -39,7 +42,7 @@ export class InThreadRunner implements InferenceBackend {
   }
 
   refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
-    return runRefineTask(task, (p, x, dims) => this.run(p, x, dims));
+    return runRefineTask(task, (p, x, dims) => this.run(p, x, dims), this.cropBuffers);
   }
 
   async open(modelPaths: readonly string[]): Promise<void> {

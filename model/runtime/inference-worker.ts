@@ -7,6 +7,7 @@
  */
 import { workerData } from 'piscina';
 import { SessionSet } from './session-set.js';
+import { Float32BufferPool } from '../../core/buffer-pool.js';
 import { runRefineTask, type RefineTask } from '../cascade.js';
 
 export interface InferenceTask {
@@ -16,6 +17,8 @@ export interface InferenceTask {
 }
 
 const data = (workerData ?? {}) as { threads?: number; lrn?: 'band' | 'onnx'; sessionCacheDir?: string };
+/** This thread's joint-crop tensors, reused from one image to the next (core/buffer-pool.ts). */
+const cropBuffers = new Float32BufferPool();
 const sessions = new SessionSet({ threads: data.threads ?? 1, lrn: data.lrn ?? 'band', ...(data.sessionCacheDir ? { sessionCacheDir: data.sessionCacheDir } : {}) });
 
 type Task = InferenceTask | { ping: true } | { open: readonly string[] } | { refine: RefineTask };
@@ -27,7 +30,7 @@ export default async function run(task: Task): Promise<Reply> {
     return runRefineTask(task.refine, async (modelPath, x, dims) => {
       const r = await sessions.run(modelPath, x, dims);
       return { y: r.y, sessionMs: r.ms };
-    });
+    }, cropBuffers);
   }
   if ('open' in task) {
     await sessions.open(task.open);
