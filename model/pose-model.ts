@@ -19,6 +19,7 @@ import type { InferenceBackend } from './runtime/backend.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { mapLimit } from '../core/concurrency.js';
+import { Float32BufferPool } from '../core/buffer-pool.js';
 
 /** Refinement tasks in flight beyond one per worker (the next image's pixels on their way while a worker runs). */
 const REFINE_IN_FLIGHT = 3;
@@ -159,6 +160,8 @@ export class PoseModel implements PoseEstimator {
   readonly info: PoseModelInfo;
   readonly skeleton: Skeleton;
   private closed = false;
+  /** Stage-1 and finder input tensors: transferred to a worker, handed back, reused (core/buffer-pool.ts). */
+  private readonly inputs = new Float32BufferPool(8);
 
   private constructor(readonly stageModels: readonly StageModel[], private readonly pool: InferenceBackend, readonly flip = false, readonly finder?: FinderModel, skeletonOverride?: SkeletonId, readonly spec?: EstimatorSpec) {
     const m = stageModels[0]!.metadata;
@@ -253,21 +256,28 @@ export class PoseModel implements PoseEstimator {
     let sessionMs: number;
     if (this.flip) {
       // The direct and the mirrored crops as one batch of 2B.
-      const both = new Float32Array(2 * x.length);
+      const both = this.inputs.acquire(2 * x.length);
       both.set(x);
       both.set(mirrorPlanar(x, s), x.length);
-      const r = await this.pool.run(this.stageModels[0]!.onnxPath, both, [2 * b, 3, s, s]);
+      const r = await this.runInput(this.stageModels[0]!.onnxPath, both, [2 * b, 3, s, s]);
       const half = r.y.length / 2;
       y = mergeFlipped(r.y.subarray(0, half), r.y.subarray(half), this.skeleton, s);
       sessionMs = r.sessionMs;
     } else {
-      const r = await this.pool.run(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
+      const r = await this.runInput(this.stageModels[0]!.onnxPath, x, [b, 3, s, s]);
       y = r.y;
       sessionMs = r.sessionMs;
     }
     const k = this.info.jointNames.length;
     const jointsPx = cropBoxes.map((box, i) => decodeJoints(y.subarray(i * 2 * k, (i + 1) * 2 * k), box, s));
     return { jointsPx, sessionMs };
+  }
+
+  /** Runs an input tensor on the backend; a buffer handed back after a transfer is kept for the next input. */
+  private async runInput(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<{ y: Float32Array; sessionMs: number }> {
+    const r = await this.pool.run(modelPath, x, dims);
+    if (r.input) this.inputs.release(r.input);
+    return r;
   }
 
   /**
@@ -306,7 +316,8 @@ export class PoseModel implements PoseEstimator {
     await Promise.all(Array.from({ length: parts }, async (_, p) => {
       const [lo, hi] = [bounds[p]!, bounds[p + 1]!];
       const t0 = performance.now();
-      const x = parts === 1 ? batch.x : batch.x.slice(lo * plane, hi * plane);
+      const x = parts === 1 ? batch.x : this.inputs.acquire((hi - lo) * plane);
+      if (parts > 1) x.set(batch.x.subarray(lo * plane, hi * plane));
       const stage1 = await this.predictFromCrops(x, batch.cropBoxes.slice(lo, hi));
       stage1WallMs = Math.max(stage1WallMs, performance.now() - t0);
       stage1Ms += stage1.sessionMs;
@@ -345,14 +356,14 @@ export class PoseModel implements PoseEstimator {
     const k = this.info.jointNames.length;
     const b = wholeBoxes.length;
     const boxesIn = async (input: Float32Array, crops: readonly BoxXyxy[], fallback: (i: number) => [number, number, number, number]) => {
-      const r = await this.pool.run(finder.model.onnxPath, input, [b, 3, s, s]);
+      const r = await this.runInput(finder.model.onnxPath, input, [b, 3, s, s]);
       return crops.map((crop, i) => boxFromJoints(decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), crop, s), finder.boxScale, images[i]!) ?? fallback(i));
     };
     let boxes = await boxesIn(x, wholeBoxes, (i) => [0, 0, images[i]!.width, images[i]!.height]);
     // Re-centring: the finder again on a square crop around its box, the person at the size it was trained on.
     for (let round = 0; round < finder.rounds; round++) {
       const crops = boxes.map((bx, i) => squareAround(bx, finder.roundFraction, images[i]!));
-      const xr = new Float32Array(b * 3 * s * s);
+      const xr = this.inputs.acquire(b * 3 * s * s);
       await Promise.all(images.map((img, i) => preprocessCrop(img, crops[i]!, { size: s, channels }, xr.subarray(i * 3 * s * s, (i + 1) * 3 * s * s))));
       const previous = boxes;
       boxes = await boxesIn(xr, crops, (i) => previous[i]!);
@@ -364,7 +375,7 @@ export class PoseModel implements PoseEstimator {
   private async cropAround(images: readonly RawImage[], boxes: readonly (readonly [number, number, number, number])[]): Promise<{ x: Float32Array; cropBoxes: BoxXyxy[] }> {
     const cropBoxes = boxes.map((b, i) => legacyCropBox(centreBoxFromXywh(b), images[i]!.width, images[i]!.height));
     const s = this.info.inputSize;
-    const x = new Float32Array(images.length * 3 * s * s);
+    const x = this.inputs.acquire(images.length * 3 * s * s);
     await Promise.all(images.map(async (img, i) => {
       await preprocessCrop(img, cropBoxes[i]!, { size: s, channels: this.info.channels }, x.subarray(i * 3 * s * s, (i + 1) * 3 * s * s));
     }));
@@ -421,7 +432,7 @@ export class PoseModel implements PoseEstimator {
     if (toFind.length > 0) {
       const fs = this.finder!.model.metadata.inputSize;
       const wholes = toFind.map((j) => [0, 0, images[j]!.width, images[j]!.height] as BoxXyxy);
-      const xw = new Float32Array(toFind.length * 3 * fs * fs);
+      const xw = this.inputs.acquire(toFind.length * 3 * fs * fs);
       await Promise.all(toFind.map(async (j, n) => {
         await preprocessCrop(images[j]!, wholes[n]!, { size: fs, channels: this.finder!.model.metadata.channels }, xw.subarray(n * 3 * fs * fs, (n + 1) * 3 * fs * fs));
       }));

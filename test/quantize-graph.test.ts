@@ -132,3 +132,26 @@ test('session-time band LRN on the bytes: same output as LRN, same graph as the 
   sessions.push(viaOption);
   assert.ok(maxAbsDiff(want, (await viaOption.run({ x })).y!.data) < 1e-6);
 });
+
+test('band LRN: β = 0.75 runs as two square roots (no Pow), any other β keeps Pow; both give the LRN output, on the bytes and on the schema', async () => {
+  const { bandLrnBytes } = await import('../model/runtime/band-lrn.js');
+  const opsOf = (bytes: Uint8Array) => (decodeModel(bytes).graph!.node ?? []).map((n) => n.opType!);
+  const usual = opsOf(bandLrnBytes(floatBytes));
+  assert.equal(usual.filter((o) => o === 'Sqrt').length, 4);
+  assert.equal(usual.filter((o) => o === 'Pow').length, 0);
+  // The same network with β = 0.5 in both LRNs.
+  const m = decodeModel(floatBytes);
+  for (const n of m.graph!.node ?? []) if (n.opType === 'LRN') n.attribute!.find((a) => a.name === 'beta')!.f = 0.5;
+  const half = encodeModel(m);
+  const want = (await run(half, 'lrn β 0.5')).y!.data;
+  const rewritten = bandLrnBytes(half);
+  assert.deepEqual(opsOf(rewritten).filter((o) => o === 'Pow' || o === 'Sqrt'), ['Pow', 'Pow']);
+  const viaSchema = decodeModel(half);
+  rewriteLrnAsBand(viaSchema);
+  assert.deepEqual(opsOf(encodeModel(viaSchema)), opsOf(rewritten));
+  for (const [label, bytes] of [['bytes', rewritten], ['schema', encodeModel(viaSchema)]] as const) {
+    const d = maxAbsDiff(want, (await run(bytes, `band β 0.5, ${label}`)).y!.data);
+    assert.ok(d < 1e-6, `${label}: max abs difference ${d}`);
+  }
+  assert.ok(maxAbsDiff(want, (await run(floatBytes, 'lrn β 0.75')).y!.data) > 1e-3, 'β changes the output (the test would see a β ignored)');
+});

@@ -105,12 +105,16 @@ test('three workers, one SIGKILLed halfway: each image has exactly one result, e
     await until('every result', async () => (await client!.hlen(results)) === N, 180_000);
     assert.equal(await client.hlen('deeppose:job:crash:failed'), 0);
 
-    // Exactly one result per image, equal (to predict's 2 decimals) to the single-process output.
+    // Exactly one result per image, equal to the single-process output as predict prints it
+    // (2 decimals; a value on a rounding boundary may print one hundredth apart, since the
+    // batches differ — one image per job here, several per stage-1 batch there).
     const stored = await client.hgetall(results);
     assert.deepEqual(Object.keys(stored).sort(), [...expected.keys()].sort());
     for (const [name, json] of Object.entries(stored)) {
       const r = JSON.parse(json) as { jointsPx: [number, number][]; worker: string };
-      assert.deepEqual(r.jointsPx.map(([x, y]) => [+x.toFixed(2), +y.toFixed(2)]), expected.get(name), name);
+      const want = expected.get(name)!;
+      assert.equal(r.jointsPx.length, want.length, name);
+      r.jointsPx.forEach(([x, y], k) => assert.ok(Math.abs(x - want[k]![0]) <= 0.006 && Math.abs(y - want[k]![1]) <= 0.006, `${name}, joint ${k}: (${x}, ${y}) against predict's (${want[k]})`));
       if (orphaned.includes(name)) assert.notEqual(r.worker, victimId, `${name} was finished by a surviving worker`);
     }
     // Nothing doubled: the per-worker counters of stored results add up to N.

@@ -3,6 +3,9 @@
  *
  *   y = x · (bias + Conv1x1(x·x, W))^(−β),  W[c, i] = α/size for i in c's window
  *
+ * (for β = 0.75, the usual value, `y = x / (√t · √√t)` with `t` the bracket:
+ * two square roots run faster than onnxruntime's Pow, 1.6 ms of 27 per batch
+ * of 14 crops for the float stage 2; the same values to float rounding)
  * (the window of ONNX's LRN: `c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉`, clipped to
  * the channels; `bias` is the 1×1 convolution's bias). Same values as the
  * LRN kernel to float rounding, but the windowed sum becomes a small matrix
@@ -48,11 +51,9 @@ export function rewriteLrnAsBand(m: ModelProto): number {
     const stem = n.name?.replace(/_node$/, '') ?? `lrn${count}`;
     const w = fresh(`${stem}_band_W`);
     const b = fresh(`${stem}_band_b`);
-    const e = fresh(`${stem}_band_exp`);
     g.initializer!.push(
       tensor(w, DT.FLOAT, [c, c, 1, 1], lrnBandMatrix(c, size, alpha)),
       tensor(b, DT.FLOAT, [c], new Float32Array(c).fill(bias)),
-      tensor(e, DT.FLOAT, [], Float32Array.of(-beta)),
     );
     const sq = fresh(`${stem}_sq`);
     const s = fresh(`${stem}_s`);
@@ -60,9 +61,25 @@ export function rewriteLrnAsBand(m: ModelProto): number {
     out.push(
       { opType: 'Mul', name: fresh(`${stem}_sq_node`), input: [x, x], output: [sq] },
       { opType: 'Conv', name: fresh(`${stem}_band_node`), input: [sq, w, b], output: [s] },
-      { opType: 'Pow', name: fresh(`${stem}_pow_node`), input: [s, e], output: [d] },
-      { opType: 'Mul', name: fresh(`${stem}_node`), input: [x, d], output: [y] },
     );
+    if (beta === 0.75) {
+      // t^0.75 = √t · √√t, then y = x / t^0.75.
+      const r2 = fresh(`${stem}_sqrt`);
+      const r4 = fresh(`${stem}_sqrt_sqrt`);
+      out.push(
+        { opType: 'Sqrt', name: fresh(`${stem}_sqrt_node`), input: [s], output: [r2] },
+        { opType: 'Sqrt', name: fresh(`${stem}_sqrt_sqrt_node`), input: [r2], output: [r4] },
+        { opType: 'Mul', name: fresh(`${stem}_pow_node`), input: [r2, r4], output: [d] },
+        { opType: 'Div', name: fresh(`${stem}_node`), input: [x, d], output: [y] },
+      );
+    } else {
+      const e = fresh(`${stem}_band_exp`);
+      g.initializer!.push(tensor(e, DT.FLOAT, [], Float32Array.of(-beta)));
+      out.push(
+        { opType: 'Pow', name: fresh(`${stem}_pow_node`), input: [s, e], output: [d] },
+        { opType: 'Mul', name: fresh(`${stem}_node`), input: [x, d], output: [y] },
+      );
+    }
     count++;
   }
   g.node = out;

@@ -11,6 +11,11 @@ export interface RunResult {
   readonly dims: readonly number[];
   /** Time inside `session.run`. */
   readonly sessionMs: number;
+  /**
+   * The input buffer, handed back by a worker it was transferred to: the
+   * caller's alone again, to reuse (a fresh one costs page faults).
+   */
+  readonly input?: Float32Array;
 }
 
 export interface InferenceBackend {

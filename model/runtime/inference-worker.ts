@@ -5,7 +5,7 @@
  * worker keeps its sessions open between tasks (model/runtime/session-set.ts);
  * the input buffer arrives transferred, not copied.
  */
-import { workerData } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { SessionSet } from './session-set.js';
 import { Float32BufferPool } from '../../core/buffer-pool.js';
 import { runRefineTask, type RefineTask } from '../cascade.js';
@@ -22,7 +22,7 @@ const cropBuffers = new Float32BufferPool();
 const sessions = new SessionSet({ threads: data.threads ?? 1, lrn: data.lrn ?? 'band', ...(data.sessionCacheDir ? { sessionCacheDir: data.sessionCacheDir } : {}) });
 
 type Task = InferenceTask | { ping: true } | { open: readonly string[] } | { refine: RefineTask };
-type Reply = { y: Float32Array; dims: readonly number[]; ms: number } | { jointsPx: [number, number][]; sessionMs: number } | null;
+type Reply = { y: Float32Array; dims: readonly number[]; ms: number; x: Float32Array } | { jointsPx: [number, number][]; sessionMs: number } | null;
 
 export default async function run(task: Task): Promise<Reply> {
   if ('ping' in task) return null;
@@ -37,6 +37,8 @@ export default async function run(task: Task): Promise<Reply> {
     return null;
   }
   const r = await sessions.run(task.modelPath, task.x, task.dims);
-  // Outputs are small ([N, 2K]): copying them into a fresh buffer keeps the transfer simple.
-  return { y: Float32Array.from(r.y), dims: r.dims, ms: r.ms };
+  // Outputs are small ([N, 2K]): copied into a buffer of their own. The input goes back
+  // to the caller, transferred, for its next batch.
+  const reply = { y: Float32Array.from(r.y), dims: r.dims, ms: r.ms, x: task.x };
+  return move({ [transferableSymbol]: [reply.y.buffer, task.x.buffer], [valueSymbol]: reply }) as unknown as Reply;
 }

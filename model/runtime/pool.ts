@@ -61,8 +61,8 @@ export class InferencePool implements InferenceBackend {
     if (this.closed) throw new Error('inference pool is closed');
     const task: InferenceTask = { modelPath, x, dims };
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
-    const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number };
-    return { y: r.y, dims: r.dims, sessionMs: r.ms };
+    const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number; x: Float32Array };
+    return { y: r.y, dims: r.dims, sessionMs: r.ms, ...(transfer ? { input: r.x } : {}) };
   }
 
   /** An image's cascade refinement on a worker: its pixels are copied there, its crops built there. */

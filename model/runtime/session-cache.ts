@@ -40,7 +40,7 @@ let cpu: string | undefined;
  * LRN rewrite, the session options): change it whenever they change, and
  * every entry written before is rebuilt.
  */
-export const SESSION_CACHE_ID = 'session 1';
+export const SESSION_CACHE_ID = 'session 2';
 
 /** A cache entry: the optimised graph's path and the key it must have been written under. */
 export interface SessionCacheEntry {
