@@ -19,13 +19,20 @@ import type { InferenceBackend } from './runtime/backend.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { mapLimit } from '../core/concurrency.js';
+import { runRefineTask } from './cascade.js';
 import { Float32BufferPool } from '../core/buffer-pool.js';
+import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 /** Refinement tasks in flight beyond one per worker (the next image's pixels on their way while a worker runs). */
 const REFINE_IN_FLIGHT = 3;
+/**
+ * Decoded images up to this size are copied to the worker that refines them
+ * (0.9 MB for a typical LSPET photo); a larger one (a 40-megapixel upload is
+ * 120 MB) has its joint crops built on the calling thread instead.
+ */
+export const REFINE_IN_WORKER_MAX_BYTES = 8 * 1024 * 1024;
 /** Images per part below which a batch is not split further (predict's parts, stage 1 across workers). */
 const MIN_STAGE1_PART = 4;
-import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
 
 export interface PoseModelInfo {
   /** `<source name>@<sha256 prefix>` of stage 1, plus `+N stages`. */
@@ -288,9 +295,13 @@ export class PoseModel implements PoseEstimator {
     const depth = this.checkStages(stages);
     if (depth < 2) return { jointsPx, sessionMs: 0 };
     const stageSpecs = this.stageModels.slice(1, depth).map((m) => ({ modelPath: m.onnxPath, sigma: m.metadata.cascade.sigma!, inputSize: m.metadata.inputSize, channels: m.metadata.channels }));
-    // Plain data: the pool copies it to a worker, which builds the crops there.
     const pixels: RawImage = { data: image.data, width: image.width, height: image.height, channels: image.channels };
-    return this.pool.refine({ image: pixels, jointsPx, cropBox, skeleton: this.skeleton.id, stages: stageSpecs, flip: this.flip });
+    const task = { image: pixels, jointsPx, cropBox, skeleton: this.skeleton.id, stages: stageSpecs, flip: this.flip };
+    // Plain data: the pool copies it to a worker, which builds the crops there (a backend on
+    // this thread builds them here). The pixels of a very large photo are not copied to a
+    // worker: its crops are built here and only they travel.
+    if (!(this.pool instanceof InferencePool) || image.data.byteLength <= REFINE_IN_WORKER_MAX_BYTES) return this.pool.refine(task);
+    return runRefineTask(task, (modelPath, x, dims) => this.runInput(modelPath, x, dims), this.inputs);
   }
 
   /**

@@ -64,3 +64,25 @@ test('a 3-stage cascade of small stage models refines every joint; --stages limi
     await model.close();
   }
 });
+
+test('refinement gives the same joints wherever its crops are built: on a worker (a photo), on the calling thread (a photo above REFINE_IN_WORKER_MAX_BYTES), on a thread of its own', async () => {
+  const { REFINE_IN_WORKER_MAX_BYTES } = await import('../model/pose-model.js');
+  const sharp = (await import('sharp')).default;
+  const small = new Uint8Array(readFileSync(path.join(FIXTURES, 'lspet', 'images', 'im00005.jpg')));
+  // The same photo at 1800 × 1700: 9.2 MB of RGB, past the limit.
+  const big = new Uint8Array(await sharp(small).resize(1800, 1700, { fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer());
+  assert.ok(1800 * 1700 * 3 > REFINE_IN_WORKER_MAX_BYTES);
+  const pooled = await loadPoseModel({ workers: 1, threads: 1 });
+  const here = await loadPoseModel({ inThread: true, threads: 1 });
+  try {
+    for (const [label, image] of [['photo', small], ['large photo', big]] as const) {
+      const [a] = await pooled.predict([{ image, box: 'whole', stages: 2 }]);
+      const [b] = await here.predict([{ image, box: 'whole', stages: 2 }]);
+      const [s1] = await here.predict([{ image, box: 'whole', stages: 1 }]);
+      assert.deepEqual(a!.jointsPx, b!.jointsPx, label);
+      assert.notDeepEqual(a!.jointsPx, s1!.jointsPx, `${label}: stage 2 moved the joints`);
+    }
+  } finally {
+    await Promise.all([pooled.close(), here.close()]);
+  }
+});
