@@ -428,14 +428,14 @@ export class PoseModel implements PoseEstimator {
 
   /** `predict` for the requests at `indices`: decode, find (no box), crop, stage 1 as one batch, refinement. */
   private async predictPart(
-    indices: readonly number[], probed: readonly (DecodedImage | EncodedImage)[], allBoxes: [number, number, number, number][],
+    indices: readonly number[], probed: readonly (DecodedImage | EncodedImage)[], allBoxes: readonly [number, number, number, number][],
     sources: readonly BoxSourceKind[], allDepths: readonly number[], t0: number,
   ): Promise<{ index: number; prediction: PosePrediction }[]> {
     const images: DecodedImage[] = await Promise.all(indices.map((i) => {
       const img = probed[i]!;
       return 'encoded' in img ? decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
     }));
-    const boxes = indices.map((i) => allBoxes[i]!);
+    const boxes = indices.map((i) => [...allBoxes[i]!] as [number, number, number, number]);
     const depths = indices.map((i) => allDepths[i]!);
     const tDecode = performance.now();
     // No box and a person finder: it runs on the whole images, its joints give the boxes.
@@ -448,7 +448,7 @@ export class PoseModel implements PoseEstimator {
         await preprocessCrop(images[j]!, wholes[n]!, { size: fs, channels: this.finder!.model.metadata.channels }, xw.subarray(n * 3 * fs * fs, (n + 1) * 3 * fs * fs));
       }));
       const found = await this.findPeople(xw, wholes, toFind.map((j) => images[j]!));
-      toFind.forEach((j, n) => { boxes[j] = found[n]!; allBoxes[indices[j]!] = found[n]!; });
+      toFind.forEach((j, n) => { boxes[j] = found[n]!; });
     }
     const tFind = performance.now();
     const { x, cropBoxes } = await this.cropAround(images, boxes);
