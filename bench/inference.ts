@@ -95,6 +95,19 @@ export async function benchInference(): Promise<Record<string, unknown>> {
       cascades[name] = { latencyMsBatch1: +median(latN).toFixed(2), imagesPerSecondBatch16: +(16000 / batchN).toFixed(1) };
     }
     await deep.close();
+    // The default 2-stage cascade on one worker per core, one intra-op thread each
+    // (`--workers N --threads 1`): throughput rather than latency.
+    const wide = await loadPoseModel({ model: cascadeJson, workers: threads, threads: 1 });
+    try {
+      const request = (image: Uint8Array) => ({ image, stages: 2, box: 'whole' as const });
+      await wide.predict(imgs.map((im) => request(im.bytes)));
+      k = 0;
+      const latW = await timeIt(20, () => wide.predict([request(imgs[k++ % imgs.length]!.bytes)]));
+      const batchW = median(await timeIt(5, () => wide.predict(imgs.map((im) => request(im.bytes)))));
+      cascades.cascade2StagesOneWorkerPerCore = { workers: threads, threadsPerWorker: 1, latencyMsBatch1: +median(latW).toFixed(2), imagesPerSecondBatch16: +(16000 / batchW).toFixed(1) };
+    } finally {
+      await wide.close();
+    }
     cascades.standIns = { timingOnly: standIns };
   } finally {
     rmSync(dir, { recursive: true, force: true });

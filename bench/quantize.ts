@@ -23,6 +23,7 @@ import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import { describeMethod, parseMethod } from '../model/quantize/calibrate.js';
 import { quantizeCascade } from '../model/quantize/quantize-model.js';
 import { OrtModel } from '../model/runtime/ort.js';
+import { mapLimit } from '../core/concurrency.js';
 import { benchImages, hasShared, median, REPO, SHARED, timeIt, writeResult } from './common.js';
 
 const ROUNDS = Number(process.env.BENCH_QUANTIZE_ROUNDS ?? 3);
@@ -49,6 +50,8 @@ interface Sample {
   stage1ImagesPerSecBatch16: number[];
   cascadeMsBatch1: number[];
   cascadeImagesPerSecBatch16: number[];
+  /** Batches of 16 back to back, two in flight (as `serve` runs them: one prepared while the other runs). */
+  cascadeImagesPerSecStreamBatch16: number[];
   bareStage1MsBatch16: number[];
   bareStage2MsBatch14: number[];
 }
@@ -89,7 +92,7 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
       bare[v] = await Promise.all(st.map((m) => OrtModel.load(m.onnxPath, `${v} bare`, { threads, lrn: variants[v].lrn })));
     }
     const samples = Object.fromEntries((Object.keys(variants) as V[]).map((v) => [v, {
-      stage1MsBatch1: [], stage1ImagesPerSecBatch16: [], cascadeMsBatch1: [], cascadeImagesPerSecBatch16: [], bareStage1MsBatch16: [], bareStage2MsBatch14: [],
+      stage1MsBatch1: [], stage1ImagesPerSecBatch16: [], cascadeMsBatch1: [], cascadeImagesPerSecBatch16: [], cascadeImagesPerSecStreamBatch16: [], bareStage1MsBatch16: [], bareStage2MsBatch14: [],
     } as Sample])) as Record<V, Sample>;
     try {
       for (const v of Object.keys(variants) as V[]) { // warm-up
@@ -107,6 +110,9 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
           k = 0;
           o.cascadeMsBatch1.push(median(await timeIt(8, () => m.predict([{ image: imgs[k++ % 16]!, box: 'whole' }]))));
           o.cascadeImagesPerSecBatch16.push(16000 / median(await timeIt(3, () => w.predict(imgs.map((image) => ({ image, box: 'whole' as const }))))));
+          const s0 = performance.now();
+          await mapLimit([0, 1, 2, 3, 4, 5], 2, () => w.predict(imgs.map((image) => ({ image, box: 'whole' as const }))));
+          o.cascadeImagesPerSecStreamBatch16.push((6 * 16000) / (performance.now() - s0));
           const [b1, b2] = bare[v];
           o.bareStage1MsBatch16.push(median(await timeIt(5, () => b1!.run({ x: { data: x16, dims: [16, 3, s, s] } }))));
           o.bareStage2MsBatch14.push(median(await timeIt(5, () => b2!.run({ x: { data: x14, dims: [14, 3, s, s] } }))));
@@ -130,6 +136,7 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
       stage1Batch16: ratio('stage1ImagesPerSecBatch16', v, true),
       cascadeBatch1: ratio('cascadeMsBatch1', v, false),
       cascadeBatch16: ratio('cascadeImagesPerSecBatch16', v, true),
+      cascadeStreamBatch16: ratio('cascadeImagesPerSecStreamBatch16', v, true),
       bareStage1Batch16: ratio('bareStage1MsBatch16', v, false),
       bareStage2Batch14: ratio('bareStage2MsBatch14', v, false),
     }]));
@@ -161,7 +168,7 @@ export async function benchQuantize(): Promise<Record<string, unknown>> {
       };
     }
     const result = {
-      description: `embedded default model (AlexNet-lite, 14 joints): float32 as converted (ONNX LRN), float32 with the band-matrix LRN (what the runtime now runs), int8 QDQ (deeppose quantize); eval = deeppose eval as shipped (float32 with the band-matrix LRN); pipeline = JPEG bytes → joints through worker threads (batch 1: one worker, ${threads} intra-op threads; batch 16: ${threads} workers, one thread each, each image's refinement crops built on a worker); bare = onnxruntime session alone`,
+      description: `embedded default model (AlexNet-lite, 14 joints): float32 as converted (ONNX LRN), float32 with the band-matrix LRN (what the runtime now runs), int8 QDQ (deeppose quantize); eval = deeppose eval as shipped (float32 with the band-matrix LRN); pipeline = JPEG bytes → joints through worker threads (batch 1: one worker, ${threads} intra-op threads; batch 16: ${threads} workers, one thread each, each image's refinement crops built on a worker; one batch at a time, and a stream of 6 batches with two in flight as serve runs them); bare = onnxruntime session alone`,
       threads,
       rounds: ROUNDS,
       images: `16 LSPET images (${hasShared() ? 'shared dataset' : 'vendored fixtures'})`,
