@@ -13,10 +13,12 @@ export class Float32BufferPool {
   /** `maxPerLength`: buffers of one length kept for reuse (the rest are left to the collector). */
   constructor(private readonly maxPerLength = 4) {}
 
+  /** A buffer of `length` elements: one released before, else a new one (its contents are not cleared). */
   acquire(length: number): Float32Array {
     return this.free.get(length)?.pop() ?? new Float32Array(length);
   }
 
+  /** Gives `buffer` back for a later `acquire`; the caller must not touch it afterwards. */
   release(buffer: Float32Array): void {
     // Only whole, unshared buffers: a view into a larger one, or one already transferred (detached), is not reusable.
     if (buffer.byteOffset !== 0 || buffer.byteLength !== buffer.buffer.byteLength || buffer.byteLength === 0) return;

@@ -1,7 +1,21 @@
 /**
+ * Waits for every promise to settle, then resolves with their values in
+ * order or rejects with the first rejection (by position). Unlike
+ * `Promise.all`, nothing is still running when it rejects: a caller that
+ * closes a resource afterwards does not pull it from under work in flight.
+ */
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+/**
  * `fn` over `items` with at most `limit` calls in flight; results in item
- * order. The first rejection rejects the whole (calls already started run
- * to their end; no new ones start).
+ * order. After the first rejection no new call starts; the calls already
+ * started run to their end, and then the whole rejects with that first
+ * rejection.
  */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
@@ -18,6 +32,6 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  await settleAll(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
   return results;
 }

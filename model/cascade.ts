@@ -8,7 +8,7 @@
  * i-th joint's output.
  */
 import { invalidArgument } from '../core/errors.js';
-import { Float32BufferPool } from '../core/buffer-pool.js';
+import type { Float32BufferPool } from '../core/buffer-pool.js';
 import { flipPermutation, SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
@@ -80,7 +80,8 @@ export type StageRunner = (x: Float32Array, dims: [number, number, number, numbe
  * through `run`, every joint moved by its own output. The torso fallback is
  * half the stage-1 crop's longer side. Inference (PoseModel) and training's
  * validation both call this. With `buffers`, the crop tensors come from it
- * and go back to it once `run` has resolved (`run` must not keep or transfer them).
+ * and go back to it once `run` has resolved (`run` must not keep them; one it
+ * transferred to another thread is detached, and the pool does not take it back).
  */
 export async function refineStage(
   image: RawImage, jointsPx: readonly (readonly [number, number])[], cropBox: BoxXyxy, skeleton: Skeleton,
@@ -151,7 +152,7 @@ export type ModelRunner = (modelPath: string, x: Float32Array, dims: readonly nu
  * (`refineStage`); where the crops are built is where this is called — an
  * inference worker (model/runtime/inference-worker.ts) or the thread that
  * holds the sessions (model/runtime/in-thread.ts), each reusing its crop
- * tensors through `buffers` (`run` must not keep them).
+ * tensors through `buffers` (`run` must not keep them; see `refineStage`).
  */
 export async function runRefineTask(task: RefineTask, run: ModelRunner, buffers?: Float32BufferPool): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
   const skeleton = SKELETONS[task.skeleton];

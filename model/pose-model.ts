@@ -18,7 +18,7 @@ import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import type { InferenceBackend } from './runtime/backend.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
-import { mapLimit } from '../core/concurrency.js';
+import { mapLimit, settleAll } from '../core/concurrency.js';
 import { runRefineTask } from './cascade.js';
 import { Float32BufferPool } from '../core/buffer-pool.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
@@ -87,6 +87,12 @@ export interface PosePrediction {
   readonly stagesRun: number;
   /** `given` (the caller's), `found` (the person finder's), `whole` (the whole image). */
   readonly boxSource: BoxSourceKind;
+  /**
+   * Where the time went, ms: `decode`, `find`, `preprocess`, `stage1` (wall, with the
+   * hand-off), `stage1Session`, `refine` (this image's sessions), `total`, and
+   * `batch` (requests in the call). predict works in parts of a few images, so all
+   * but `refine` and `batch` describe this image's part, from the call's start.
+   */
   readonly timingsMs: Record<string, number>;
 }
 
@@ -300,7 +306,8 @@ export class PoseModel implements PoseEstimator {
     // Plain data: the pool copies it to a worker, which builds the crops there (a backend on
     // this thread builds them here). The pixels of a very large photo are not copied to a
     // worker: its crops are built here and only they travel.
-    if (!(this.pool instanceof InferencePool) || image.data.byteLength <= REFINE_IN_WORKER_MAX_BYTES) return this.pool.refine(task);
+    // What a copy would cost: the whole buffer under the view (what structured cloning copies).
+    if (!this.pool.copiesToWorker || image.data.buffer.byteLength <= REFINE_IN_WORKER_MAX_BYTES) return this.pool.refine(task);
     return runRefineTask(task, (modelPath, x, dims) => this.runInput(modelPath, x, dims), this.inputs);
   }
 
@@ -319,12 +326,14 @@ export class PoseModel implements PoseEstimator {
     const refineMs = depths.map(() => 0);
     let stage1Ms = 0;
     let stage1WallMs = 0;
-    // With several workers the batch is split, one part per worker: stage 1 runs on all of
-    // them at once, and a part's refinement starts as soon as its own stage 1 is done.
+    // With several workers a batch of 2 × MIN_STAGE1_PART images or more is split, one part
+    // per worker: stage 1 runs on all of them at once, and a part's refinement starts as soon
+    // as its own stage 1 is done. (predict's parts are smaller: this serves estimateBatch.)
     const parts = Math.max(1, Math.min(this.pool.workers, Math.floor(b / MIN_STAGE1_PART)));
     const plane = 3 * this.info.inputSize * this.info.inputSize;
     const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * b) / parts));
-    await Promise.all(Array.from({ length: parts }, async (_, p) => {
+    // Every part settles before this returns or throws (nothing left running on a failure).
+    await settleAll(Array.from({ length: parts }, async (_, p) => {
       const [lo, hi] = [bounds[p]!, bounds[p + 1]!];
       const t0 = performance.now();
       const x = parts === 1 ? batch.x : this.inputs.acquire((hi - lo) * plane);
@@ -335,7 +344,8 @@ export class PoseModel implements PoseEstimator {
       stage1.jointsPx.forEach((j, i) => { jointsPx[lo + i] = j; });
       const toRefine = depths.slice(lo, hi).flatMap((d, i) => (d > 1 ? [lo + i] : []));
       // Each image's refinement is one task (its crops built where it runs); a
-      // few more in flight than there are workers keep every worker busy.
+      // few more in flight than there are workers keep every worker busy. (The limit is
+      // per call: predict's parts each make one, so a batch may queue a few per part.)
       await mapLimit(toRefine, Math.ceil((this.pool.workers + REFINE_IN_FLIGHT - 1) / parts), async (i) => {
         const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
         jointsPx[i] = r.jointsPx;
@@ -420,7 +430,10 @@ export class PoseModel implements PoseEstimator {
     // In parts of a few images, all in flight: a part's stage 1 starts on a worker as soon as
     // its own images are decoded and cropped, while the next part's are still on their way.
     const parts = splitEvenly(requests.length, Math.max(this.pool.workers, Math.ceil(requests.length / MIN_STAGE1_PART)));
-    const results = await Promise.all(parts.map((part) => this.predictPart(part, probed, boxes, sources, depths, t0)));
+    // A failing part (an image that does not decode) fails the call only once every other
+    // part has finished: nothing of this call still runs when it rejects (serve closes
+    // the model right after its last call).
+    const results = await settleAll(parts.map((part) => this.predictPart(part, probed, boxes, sources, depths, t0)));
     const out: PosePrediction[] = new Array(requests.length);
     for (const r of results) for (const p of r) out[p.index] = p.prediction;
     return out;

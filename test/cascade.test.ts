@@ -74,15 +74,54 @@ test('refinement gives the same joints wherever its crops are built: on a worker
   assert.ok(1800 * 1700 * 3 > REFINE_IN_WORKER_MAX_BYTES);
   const pooled = await loadPoseModel({ workers: 1, threads: 1 });
   const here = await loadPoseModel({ inThread: true, threads: 1 });
+  // Which route each photo took: refinement tasks sent to the worker pool.
+  const { InferencePool } = await import('../model/runtime/pool.js');
+  const original = InferencePool.prototype.refine;
+  let toWorker = 0;
+  InferencePool.prototype.refine = function (task) {
+    toWorker++;
+    return original.call(this, task);
+  };
   try {
-    for (const [label, image] of [['photo', small], ['large photo', big]] as const) {
+    for (const [label, image, expectedTasks] of [['photo', small, 1], ['large photo', big, 0]] as const) {
+      toWorker = 0;
       const [a] = await pooled.predict([{ image, box: 'whole', stages: 2 }]);
+      assert.equal(toWorker, expectedTasks, `${label}: refinement tasks sent to the worker`);
       const [b] = await here.predict([{ image, box: 'whole', stages: 2 }]);
       const [s1] = await here.predict([{ image, box: 'whole', stages: 1 }]);
       assert.deepEqual(a!.jointsPx, b!.jointsPx, label);
       assert.notDeepEqual(a!.jointsPx, s1!.jointsPx, `${label}: stage 2 moved the joints`);
     }
   } finally {
+    InferencePool.prototype.refine = original;
     await Promise.all([pooled.close(), here.close()]);
+  }
+});
+
+test('a batch with an image that does not decode fails only once every part has finished: nothing runs after, and the model closes cleanly', async () => {
+  const { InferencePool } = await import('../model/runtime/pool.js');
+  const { DeepPoseError } = await import('../core/errors.js');
+  const images = readFileSync(path.join(FIXTURES, 'lspet', 'splits', 'legacy-test.csv'), 'utf8').trim().split('\n')
+    .map((line) => line.split(',')[0]!.trim()).filter((n) => n.endsWith('.jpg')).slice(0, 8)
+    .map((name) => new Uint8Array(readFileSync(path.join(FIXTURES, 'lspet', 'images', name))));
+  assert.equal(images.length, 8);
+  // Header intact, data cut short: it passes the header check and fails to decode.
+  const broken = images[0]!.subarray(0, Math.floor(images[0]!.length / 3));
+  const model = await loadPoseModel({ workers: 2, threads: 1 });
+  const calls = { run: 0, refine: 0 };
+  const [run, refine] = [InferencePool.prototype.run, InferencePool.prototype.refine];
+  InferencePool.prototype.run = function (...a) { calls.run++; return run.apply(this, a); };
+  InferencePool.prototype.refine = function (...a) { calls.refine++; return refine.apply(this, a); };
+  try {
+    const requests = [...images, ...images].map((image, i) => ({ image: i === 14 ? broken : image, box: 'whole' as const }));
+    await assert.rejects(model.predict(requests), (e) => e instanceof DeepPoseError && e.code === 'E_IMAGE_DECODE');
+    const atRejection = { ...calls };
+    assert.ok(atRejection.run > 0 && atRejection.refine > 0, `the other parts ran (${JSON.stringify(atRejection)})`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(calls, atRejection, 'no backend call after the rejection');
+  } finally {
+    InferencePool.prototype.run = run;
+    InferencePool.prototype.refine = refine;
+    await model.close();
   }
 });

@@ -21,6 +21,8 @@ export interface RunResult {
 export interface InferenceBackend {
   /** Batches that can run at once. */
   readonly workers: number;
+  /** Whether tasks run on other threads, their data copied there (a worker pool), or here. */
+  readonly copiesToWorker: boolean;
   /** onnxruntime intra-op threads per session. */
   readonly threads: number;
   /** Tasks waiting. */

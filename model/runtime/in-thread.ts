@@ -13,6 +13,7 @@ import { runRefineTask, type RefineTask } from '../cascade.js';
 
 export class InThreadRunner implements InferenceBackend {
   readonly workers = 1;
+  readonly copiesToWorker = false;
   readonly threads: number;
   private sessions: Promise<SessionSet> | undefined;
   private readonly options: SessionSetOptions;

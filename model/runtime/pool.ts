@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import { Piscina } from 'piscina';
-import { invalidArgument } from '../../core/errors.js';
+import { DeepPoseError, invalidArgument } from '../../core/errors.js';
 import type { InferenceTask } from './inference-worker.js';
 import type { InferenceBackend, RunResult } from './backend.js';
 import type { RefineTask } from '../cascade.js';
@@ -41,6 +41,7 @@ export class InferencePool implements InferenceBackend {
   private readonly pool: Piscina;
   readonly workers: number;
   readonly threads: number;
+  readonly copiesToWorker = true;
   private closed = false;
 
   constructor(options: PoolOptions = {}) {
@@ -58,7 +59,7 @@ export class InferencePool implements InferenceBackend {
 
   /** Runs `x` (`[N, 3, S, S]`, transferred: do not use it afterwards) through the model at `modelPath`. */
   async run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult> {
-    if (this.closed) throw new Error('inference pool is closed');
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
     const task: InferenceTask = { modelPath, x, dims };
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
     const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number; x: Float32Array };
@@ -67,19 +68,19 @@ export class InferencePool implements InferenceBackend {
 
   /** An image's cascade refinement on a worker: its pixels are copied there, its crops built there. */
   async refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
-    if (this.closed) throw new Error('inference pool is closed');
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
     return (await this.pool.run({ refine: task })) as { jointsPx: [number, number][]; sessionMs: number };
   }
 
   /** Opens the sessions of `modelPaths` in every worker, all at once (they are created in parallel). */
   async open(modelPaths: readonly string[]): Promise<void> {
-    if (this.closed) throw new Error('inference pool is closed');
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
     await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ open: modelPaths })));
   }
 
   /** Resolves once every worker has started (onnxruntime loaded), without opening a session. */
   async ping(): Promise<void> {
-    if (this.closed) throw new Error('inference pool is closed');
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
     await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ ping: true })));
   }
 
