@@ -35,3 +35,13 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await settleAll(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
   return results;
 }
+
+/** `0 … n−1` in `parts` runs of consecutive indices (at most `n` runs, sizes differing by at most one). */
+export function splitEvenly(n: number, parts: number): number[][] {
+  const p = Math.max(1, Math.min(n, parts));
+  return Array.from({ length: p }, (_, k) => {
+    const lo = Math.round((k * n) / p);
+    const hi = Math.round(((k + 1) * n) / p);
+    return Array.from({ length: hi - lo }, (_, j) => lo + j);
+  });
+}

@@ -7,7 +7,7 @@
  * (model/runtime/pool.ts), never on the caller's event loop.
  */
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
-import { boxFromJoints, personBoxIn } from '../data/bbox.js';
+import { personBoxIn } from '../data/bbox.js';
 import { SKELETONS, isSkeletonId, skeletonForJointCount, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { mergeFlipped, mirrorPlanar } from './flip-test.js';
 import type { EstimatorSpec, PoseEstimator, PreparedBatch } from './estimator.js';
@@ -18,7 +18,8 @@ import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import type { InferenceBackend } from './runtime/backend.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
-import { mapLimit, settleAll } from '../core/concurrency.js';
+import { mapLimit, settleAll, splitEvenly } from '../core/concurrency.js';
+import { findPeople as findPeopleWith } from './person-finder.js';
 import { runRefineTask } from './cascade.js';
 import { Float32BufferPool } from '../core/buffer-pool.js';
 import { centreBoxFromXywh, legacyCropBox, preprocessCrop, decodeJoints, type BoxXyxy, type EncodedImage } from '../data/transforms/legacy.js';
@@ -373,23 +374,8 @@ export class PoseModel implements PoseEstimator {
   async findPeople(x: Float32Array, wholeBoxes: readonly BoxXyxy[], images: readonly RawImage[]): Promise<[number, number, number, number][]> {
     const finder = this.finder;
     if (!finder) throw new DeepPoseError('E_NO_FINDER', `${this.info.id}: has no person finder (its cascade.json names no "finder")`);
-    const { inputSize: s, channels } = finder.model.metadata;
-    const k = this.info.jointNames.length;
-    const b = wholeBoxes.length;
-    const boxesIn = async (input: Float32Array, crops: readonly BoxXyxy[], fallback: (i: number) => [number, number, number, number]) => {
-      const r = await this.runInput(finder.model.onnxPath, input, [b, 3, s, s]);
-      return crops.map((crop, i) => boxFromJoints(decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), crop, s), finder.boxScale, images[i]!) ?? fallback(i));
-    };
-    let boxes = await boxesIn(x, wholeBoxes, (i) => [0, 0, images[i]!.width, images[i]!.height]);
-    // Re-centring: the finder again on a square crop around its box, the person at the size it was trained on.
-    for (let round = 0; round < finder.rounds; round++) {
-      const crops = boxes.map((bx, i) => squareAround(bx, finder.roundFraction, images[i]!));
-      const xr = this.inputs.acquire(b * 3 * s * s);
-      await Promise.all(images.map((img, i) => preprocessCrop(img, crops[i]!, { size: s, channels }, xr.subarray(i * 3 * s * s, (i + 1) * 3 * s * s))));
-      const previous = boxes;
-      boxes = await boxesIn(xr, crops, (i) => previous[i]!);
-    }
-    return boxes;
+    const runtime = { run: (p: string, input: Float32Array, dims: readonly number[]) => this.runInput(p, input, dims), acquire: (n: number) => this.inputs.acquire(n) };
+    return findPeopleWith(finder, this.info.jointNames.length, runtime, x, wholeBoxes, images);
   }
 
   /** Stage-1 inputs `[B, 3, S, S]` and crop boxes for person boxes `x, y, w, h`. */
@@ -497,27 +483,6 @@ export class PoseModel implements PoseEstimator {
     this.closed = true;
     await this.pool.close();
   }
-}
-
-/** The square of side (the box's longer side ÷ `fraction`) about the box's centre, clipped to the image (at least 8 px). */
-function squareAround(box: readonly [number, number, number, number], fraction: number, image: { readonly width: number; readonly height: number }): BoxXyxy {
-  const [x, y, w, h] = box;
-  const half = Math.max(w, h) / fraction / 2;
-  const cx = x + w / 2;
-  const cy = y + h / 2;
-  const x0 = Math.trunc(Math.max(0, Math.min(image.width - 8, cx - half)));
-  const y0 = Math.trunc(Math.max(0, Math.min(image.height - 8, cy - half)));
-  return [x0, y0, Math.trunc(Math.min(image.width, Math.max(x0 + 8, cx + half))), Math.trunc(Math.min(image.height, Math.max(y0 + 8, cy + half)))];
-}
-
-/** `0 … n-1` in `parts` runs of consecutive indices (at most `n`, sizes differing by at most one). */
-function splitEvenly(n: number, parts: number): number[][] {
-  const p = Math.max(1, Math.min(n, parts));
-  return Array.from({ length: p }, (_, k) => {
-    const lo = Math.round((k * n) / p);
-    const hi = Math.round(((k + 1) * n) / p);
-    return Array.from({ length: hi - lo }, (_, j) => lo + j);
-  });
 }
 
 function round(ms: number): number {
