@@ -32,6 +32,12 @@ test('model mode: the default model on a split, through the iterators; report.js
   const html = readFileSync(path.join(tmp.dir, 'model-report', 'report.html'), 'utf8');
   assert.match(html, /<svg[^>]*>.*PDJ/s);
   assert.match(html, /data:image\/jpeg;base64,/, 'overlay grid embedded');
+  // Four best, four median, four worst (16 images), each group in the ranking's order.
+  assert.equal(html.match(/<img src="data:image\/jpeg;base64,/g)?.length, 12);
+  const shown = [...html.matchAll(/<img src="data:image\/jpeg;base64,[^"]*" alt="([^"]+)"/g)].map((m) => m[1]);
+  const ranking = (j as unknown as { ranking: { best: { image: string }[]; worst: { image: string }[] } }).ranking;
+  assert.deepEqual(shown.slice(0, 4), ranking.best.slice(0, 4).map((x) => x.image), 'best first, in rank order');
+  assert.deepEqual(shown.slice(8), ranking.worst.slice(0, 4).map((x) => x.image), 'worst last, worst first');
   assert.doesNotMatch(html, /<script|src="http/, 'self-contained');
   assert.match(readFileSync(path.join(tmp.dir, 'model-report', 'report.md'), 'utf8'), /\| strict PCP, all sticks \|/);
   // The saved predictions score the same through the file mode.

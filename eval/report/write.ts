@@ -5,6 +5,10 @@ import path from 'node:path';
 import { loadSharp } from '../../data/sharp-module.js';
 import { drawOverlay } from '../../data/overlay.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
+import { mapLimit } from '../../core/concurrency.js';
+
+/** Overlay tiles drawn at once. */
+const OVERLAYS_IN_FLIGHT = 4;
 import type { EvalImage, EvalResult } from '../collector.js';
 import { buildReport, type ReportContext } from './document.js';
 import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';
@@ -21,21 +25,22 @@ async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n
     ...r.slice(-n).reverse().map((x) => ['worst', x] as const),
   ];
   const byName = new Map(entries.map((e) => [e.image, e]));
-  const tiles: OverlayTile[] = [];
-  for (const [group, x] of picks) {
+  // A few at a time (sharp's work runs on its own threads), in the order picked.
+  const tiles = await mapLimit(picks, OVERLAYS_IN_FLIGHT, async ([group, x]): Promise<OverlayTile | undefined> => {
     const e = byName.get(x.image);
-    if (!e?.imagePath) continue;
+    if (!e?.imagePath) return undefined;
     let bytes: Buffer;
     try {
       bytes = await readFile(e.imagePath);
     } catch {
-      continue;
+      return undefined;
     }
-    const drawn = await drawOverlay(new Uint8Array(bytes), e.predPx, result.skeleton, { format: 'png' });
+    // Drawn as JPEG at full quality: a lossless PNG would only be decoded again for the thumbnail.
+    const drawn = await drawOverlay(new Uint8Array(bytes), e.predPx, result.skeleton, { format: 'jpeg' });
     const thumb = await sharp(drawn).resize({ width: 400, height: 400, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
-    tiles.push({ group, image: x.image, caption: `error ${x.meanNormalisedError.toFixed(3)} × torso, PDJ@0.2 ${(100 * x.pdj20).toFixed(0)}%`, dataUri: `data:image/jpeg;base64,${thumb.toString('base64')}` });
-  }
-  return tiles;
+    return { group, image: x.image, caption: `error ${x.meanNormalisedError.toFixed(3)} × torso, PDJ@0.2 ${(100 * x.pdj20).toFixed(0)}%`, dataUri: `data:image/jpeg;base64,${thumb.toString('base64')}` };
+  });
+  return tiles.filter((t): t is OverlayTile => t !== undefined);
 }
 
 export interface WrittenReport {
