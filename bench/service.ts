@@ -8,6 +8,7 @@
  * with default settings, with its peak RSS. `BENCH_SERVICE=attacks` runs
  * only those (`node dist/bench/service.js` or `npm run bench -- service`).
  */
+import os from 'node:os';
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -89,11 +90,13 @@ export async function benchService(): Promise<Record<string, unknown>> {
   // BENCH_SERVE_ARGS: extra `deeppose serve` options for every run (e.g. "--workers 2"), to compare configurations.
   const common = (process.env.BENCH_SERVE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const runs: Record<string, unknown>[] = [];
-  // The default model's every stage, then stage 1 alone with and without micro-batching.
+  // The default model's every stage, then stage 1 alone with and without micro-batching, then
+  // every stage on one worker per core (throughput rather than latency).
   const modes = [
     ['micro-batching (default, --batch 16), all stages', [], ''],
     ['micro-batching (default, --batch 16), stage 1 only (?stages=1)', [], '?stages=1'],
     ['no batching (--batch 1), stage 1 only (?stages=1)', ['--batch', '1'], '?stages=1'],
+    ['micro-batching, all stages, one inference worker per core (--workers N --threads 1)', ['--workers', String(os.availableParallelism()), '--threads', '1'], ''],
   ] as const;
   for (const [label, extra, query] of modes) {
     const s = await startService([...common, ...extra]);
