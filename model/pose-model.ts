@@ -32,7 +32,7 @@ const REFINE_IN_FLIGHT = 3;
  * 120 MB) has its joint crops built on the calling thread instead.
  */
 export const REFINE_IN_WORKER_MAX_BYTES = 8 * 1024 * 1024;
-/** Images per part below which a batch is not split further (predict's parts, stage 1 across workers). */
+/** Images per part of a `predict` batch (parts run at once, spread over the workers). */
 const MIN_STAGE1_PART = 4;
 
 export interface PoseModelInfo {
@@ -323,37 +323,20 @@ export class PoseModel implements PoseEstimator {
     for (let i = 0; i < b; i++) {
       if (depths[i]! > 1 && !batch.images?.[i]) throw invalidArgument('batch.images', `the decoded image ${i} for cascade stages 2…${depths[i]}`, batch.images?.[i]);
     }
-    const jointsPx: [number, number][][] = new Array(b);
+    const t0 = performance.now();
+    const stage1 = await this.predictFromCrops(batch.x, batch.cropBoxes);
+    const stage1WallMs = performance.now() - t0;
+    const jointsPx = stage1.jointsPx;
     const refineMs = depths.map(() => 0);
-    let stage1Ms = 0;
-    let stage1WallMs = 0;
-    // With several workers a batch of 2 × MIN_STAGE1_PART images or more is split, one part
-    // per worker: stage 1 runs on all of them at once, and a part's refinement starts as soon
-    // as its own stage 1 is done. (predict's parts are smaller: this serves estimateBatch.)
-    const parts = Math.max(1, Math.min(this.pool.workers, Math.floor(b / MIN_STAGE1_PART)));
-    const plane = 3 * this.info.inputSize * this.info.inputSize;
-    const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.round((p * b) / parts));
-    // Every part settles before this returns or throws (nothing left running on a failure).
-    await settleAll(Array.from({ length: parts }, async (_, p) => {
-      const [lo, hi] = [bounds[p]!, bounds[p + 1]!];
-      const t0 = performance.now();
-      const x = parts === 1 ? batch.x : this.inputs.acquire((hi - lo) * plane);
-      if (parts > 1) x.set(batch.x.subarray(lo * plane, hi * plane));
-      const stage1 = await this.predictFromCrops(x, batch.cropBoxes.slice(lo, hi));
-      stage1WallMs = Math.max(stage1WallMs, performance.now() - t0);
-      stage1Ms += stage1.sessionMs;
-      stage1.jointsPx.forEach((j, i) => { jointsPx[lo + i] = j; });
-      const toRefine = depths.slice(lo, hi).flatMap((d, i) => (d > 1 ? [lo + i] : []));
-      // Each image's refinement is one task (its crops built where it runs); a
-      // few more in flight than there are workers keep every worker busy. (The limit is
-      // per call: predict's parts each make one, so a batch may queue a few per part.)
-      await mapLimit(toRefine, Math.ceil((this.pool.workers + REFINE_IN_FLIGHT - 1) / parts), async (i) => {
-        const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
-        jointsPx[i] = r.jointsPx;
-        refineMs[i] = r.sessionMs;
-      });
-    }));
-    return { jointsPx, stage1Ms, stage1WallMs, refineMs };
+    const toRefine = depths.flatMap((d, i) => (d > 1 ? [i] : []));
+    // Each image's refinement is one task (its crops built where it runs); a few more in
+    // flight than there are workers keep every worker busy.
+    await mapLimit(toRefine, this.pool.workers + REFINE_IN_FLIGHT - 1, async (i) => {
+      const r = await this.refine(batch.images![i]!, jointsPx[i]!, batch.cropBoxes[i]!, depths[i]);
+      jointsPx[i] = r.jointsPx;
+      refineMs[i] = r.sessionMs;
+    });
+    return { jointsPx, stage1Ms: stage1.sessionMs, stage1WallMs, refineMs };
   }
 
   /**
