@@ -1,33 +1,19 @@
 /**
- * Graph pass: every ONNX `LRN` becomes its band-matrix form
- *
- *   y = x · (bias + Conv1x1(x·x, W))^(−β),  W[c, i] = α/size for i in c's window
- *
- * (for β = 0.75, the usual value, `y = x / (√t · √√t)` with `t` the bracket:
- * two square roots run faster than onnxruntime's Pow, 1.6 ms of 27 per batch
- * of 14 crops for the float stage 2; the same values to float rounding)
- * (the window of ONNX's LRN: `c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉`, clipped to
- * the channels; `bias` is the 1×1 convolution's bias). Same values as the
- * LRN kernel to float rounding, but the windowed sum becomes a small matrix
+ * Graph pass on a decoded model: every ONNX `LRN` becomes its band-matrix
+ * form (model/lrn-band-form.ts: a 1×1 convolution with the window matrix,
+ * then `x · t^(−β)`, for β = 0.75 two square roots). Same values as the LRN
+ * kernel to float rounding, but the windowed sum becomes a small matrix
  * product, which onnxruntime runs much faster than its LRN kernel at batch
  * sizes above a few (measured: 1.38× for the whole float model at batch
  * 14–32), and which leaves the graph free of the one op int8 cannot fuse
- * around. The channel count is read from the convolution that produces the
- * LRN's input.
+ * around; the square roots save 1.6 of 27 ms per batch of 14 crops for the
+ * float stage 2. The channel count is read from the convolution that
+ * produces the LRN's input.
  */
 import { attr, channelsOf, DT, freshNamer, GraphPassError, tensor, type ModelProto, type NodeProto } from './graph.js';
+import { lrnBandMatrix, lrnPowerTail } from '../lrn-band-form.js';
 
-/** ONNX LRN's window as a `[C, C, 1, 1]` matrix scaled by α/size. */
-export function lrnBandMatrix(channels: number, size: number, alpha: number): Float32Array {
-  const m = new Float32Array(channels * channels);
-  const lo = Math.floor((size - 1) / 2);
-  const hi = Math.ceil((size - 1) / 2);
-  const a = alpha / size;
-  for (let c = 0; c < channels; c++) {
-    for (let i = Math.max(0, c - lo); i <= Math.min(channels - 1, c + hi); i++) m[c * channels + i] = a;
-  }
-  return m;
-}
+export { lrnBandMatrix };
 
 /** Rewrites every LRN of `m` in place; returns how many were rewritten. */
 export function rewriteLrnAsBand(m: ModelProto): number {
@@ -57,28 +43,22 @@ export function rewriteLrnAsBand(m: ModelProto): number {
     );
     const sq = fresh(`${stem}_sq`);
     const s = fresh(`${stem}_s`);
-    const d = fresh(`${stem}_d`);
     out.push(
       { opType: 'Mul', name: fresh(`${stem}_sq_node`), input: [x, x], output: [sq] },
       { opType: 'Conv', name: fresh(`${stem}_band_node`), input: [sq, w, b], output: [s] },
     );
-    if (beta === 0.75) {
-      // t^0.75 = √t · √√t, then y = x / t^0.75.
-      const r2 = fresh(`${stem}_sqrt`);
-      const r4 = fresh(`${stem}_sqrt_sqrt`);
-      out.push(
-        { opType: 'Sqrt', name: fresh(`${stem}_sqrt_node`), input: [s], output: [r2] },
-        { opType: 'Sqrt', name: fresh(`${stem}_sqrt_sqrt_node`), input: [r2], output: [r4] },
-        { opType: 'Mul', name: fresh(`${stem}_pow_node`), input: [r2, r4], output: [d] },
-        { opType: 'Div', name: fresh(`${stem}_node`), input: [x, d], output: [y] },
-      );
-    } else {
-      const e = fresh(`${stem}_band_exp`);
-      g.initializer!.push(tensor(e, DT.FLOAT, [], Float32Array.of(-beta)));
-      out.push(
-        { opType: 'Pow', name: fresh(`${stem}_pow_node`), input: [s, e], output: [d] },
-        { opType: 'Mul', name: fresh(`${stem}_node`), input: [x, d], output: [y] },
-      );
+    const tail = lrnPowerTail(beta);
+    const names = new Map([['x', x], ['t', s], ['y', y]]);
+    if (tail.exponent !== undefined) {
+      names.set('exp', fresh(`${stem}_band_exp`));
+      g.initializer!.push(tensor(names.get('exp')!, DT.FLOAT, [], Float32Array.of(tail.exponent)));
+    }
+    const value = (v: string): string => {
+      if (!names.has(v)) names.set(v, fresh(`${stem}_${v}`));
+      return names.get(v)!;
+    };
+    for (const t of tail.nodes) {
+      out.push({ opType: t.op, name: fresh(t.role === 'out' ? `${stem}_node` : `${stem}_${t.role}_node`), input: t.inputs.map(value), output: [value(t.output)] });
     }
     count++;
   }

@@ -1,14 +1,13 @@
 /**
  * The band-matrix LRN rewrite (model/quantize/lrn-band.ts) done on the
- * encoded model bytes, for session creation: every ONNX `LRN` becomes
- * `x · (bias + Conv1x1(x·x, W))^(−β)` with `W[c, i] = α/size` on LRN's window
- * (for β = 0.75, `x / (√t · √√t)`: faster than Pow).
- * Same output to float rounding (test: < 1e-6 on a Chainer AlexNet), and
+ * encoded model bytes, for session creation: every ONNX `LRN` becomes the
+ * form of model/lrn-band-form.ts. Same output to float rounding (test: < 1e-6 on a Chainer AlexNet), and
  * onnxruntime runs it faster at batch sizes above a few (measured 1.38× for
  * the whole float model at batch 14–32). It scans the protobuf by hand
  * (no schema to load, the weights are copied once, not decoded), so it adds
  * a few milliseconds to start-up. Models without LRN come back unchanged.
  */
+import { lrnBandMatrix, lrnPowerTail } from '../lrn-band-form.js';
 
 interface Field {
   readonly field: number;
@@ -170,15 +169,6 @@ function tensorNameDims(buf: Uint8Array, f: Field): { name: string; dims: number
   return { name, dims };
 }
 
-/** ONNX LRN's window as a `[C, C]` matrix scaled by α/size (model/quantize/lrn-band.ts). */
-function band(channels: number, size: number, alpha: number): Float32Array {
-  const m = new Float32Array(channels * channels);
-  const lo = Math.floor((size - 1) / 2);
-  const hi = Math.ceil((size - 1) / 2);
-  for (let c = 0; c < channels; c++) for (let i = Math.max(0, c - lo); i <= Math.min(channels - 1, c + hi); i++) m[c * channels + i] = alpha / size;
-  return m;
-}
-
 /**
  * Returns `bytes` with every LRN in band-matrix form, or `bytes` itself when
  * the model has no LRN (or one whose channel count cannot be traced to a
@@ -216,28 +206,17 @@ export function bandLrnBytes(bytes: Uint8Array): Uint8Array {
     const p = `__band_lrn${k}`;
     const [x, y] = [n.inputs[0]!, n.outputs[0]!];
     extraInits.push(
-      lenField(5, floatTensorBytes(`${p}_W`, [c, c, 1, 1], band(c, size, alpha))),
+      lenField(5, floatTensorBytes(`${p}_W`, [c, c, 1, 1], lrnBandMatrix(c, size, alpha))),
       lenField(5, floatTensorBytes(`${p}_b`, [c], new Float32Array(c).fill(bias))),
     );
-    const head = [
+    const tail = lrnPowerTail(beta);
+    if (tail.exponent !== undefined) extraInits.push(lenField(5, floatTensorBytes(`${p}_exp`, [], Float32Array.of(tail.exponent))));
+    const value = (v: string): string => (v === 'x' ? x : v === 'y' ? y : v === 't' ? `${p}_s` : `${p}_${v}`);
+    replaced.set(n.f, [
       lenField(1, nodeBytes('Mul', [x, x], [`${p}_sq`], `${p}_sq_node`)),
       lenField(1, nodeBytes('Conv', [`${p}_sq`, `${p}_W`, `${p}_b`], [`${p}_s`], `${p}_conv_node`)),
-    ];
-    if (beta === 0.75) {
-      // t^0.75 = √t · √√t (faster than Pow), then y = x / t^0.75 (model/quantize/lrn-band.ts).
-      replaced.set(n.f, [...head,
-        lenField(1, nodeBytes('Sqrt', [`${p}_s`], [`${p}_r2`], `${p}_sqrt_node`)),
-        lenField(1, nodeBytes('Sqrt', [`${p}_r2`], [`${p}_r4`], `${p}_sqrt_sqrt_node`)),
-        lenField(1, nodeBytes('Mul', [`${p}_r2`, `${p}_r4`], [`${p}_d`], `${p}_pow_node`)),
-        lenField(1, nodeBytes('Div', [x, `${p}_d`], [y], `${n.name || p}_band`)),
-      ]);
-    } else {
-      extraInits.push(lenField(5, floatTensorBytes(`${p}_exp`, [], Float32Array.of(-beta))));
-      replaced.set(n.f, [...head,
-        lenField(1, nodeBytes('Pow', [`${p}_s`, `${p}_exp`], [`${p}_d`], `${p}_pow_node`)),
-        lenField(1, nodeBytes('Mul', [x, `${p}_d`], [y], `${n.name || p}_band`)),
-      ]);
-    }
+      ...tail.nodes.map((t) => lenField(1, nodeBytes(t.op, t.inputs.map(value), [value(t.output)], t.role === 'out' ? `${n.name || p}_band` : `${p}_${t.role}_node`))),
+    ]);
   }
   if (replaced.size === 0) return bytes;
   // One copy of the weights: the parts are views until the final concatenation.
