@@ -13,6 +13,7 @@
  */
 import type { PoseDataset, PoseSample } from './dataset.js';
 import type { Skeleton } from './skeletons.js';
+import { jointsBox } from './transforms/legacy.js';
 
 type Y = 'y0' | 'cy' | 'y1';
 
@@ -54,28 +55,14 @@ function alternatingRows(skeleton: Skeleton): Y[] {
   return rows;
 }
 
-/** The box of a sample's annotated joints, `[x0, y0, x1, y1]`; undefined without any. */
-function annotatedBox(s: PoseSample): [number, number, number, number] | undefined {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  s.jointsPx.forEach(([x, y], j) => {
-    if (!s.visible[j]) return;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  });
-  return x0 === Infinity ? undefined : [x0, y0, x1, y1];
-}
-
 /** The dataset with every sample's joints replaced by its person-box targets (samples without annotated joints left out). */
 export function withPersonBoxTargets(ds: PoseDataset): PoseDataset {
   const samples: PoseSample[] = [];
   for (const s of ds.samples) {
-    const box = annotatedBox(s);
-    if (!box) continue;
+    // The annotated joints' extent (the legacy person box, as centre and size).
+    const b = jointsBox(s.jointsPx, s.visible);
+    if (!b) continue;
+    const box: [number, number, number, number] = [b.cx - b.w / 2, b.cy - b.h / 2, b.cx + b.w / 2, b.cy + b.h / 2];
     const { splitVisible: _mask, ...rest } = s;
     samples.push({ ...rest, index: samples.length, jointsPx: personBoxTargets(box, ds.skeleton), visible: ds.skeleton.joints.map(() => true) });
   }

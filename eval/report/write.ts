@@ -6,12 +6,12 @@ import { loadSharp } from '../../data/sharp-module.js';
 import { drawOverlay } from '../../data/overlay.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
 import { mapLimit } from '../../core/concurrency.js';
-
-/** Overlay tiles drawn at once. */
-const OVERLAYS_IN_FLIGHT = 4;
 import type { EvalImage, EvalResult } from '../collector.js';
 import { buildReport, type ReportContext } from './document.js';
 import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';
+
+/** Overlay tiles drawn at once. */
+const OVERLAYS_IN_FLIGHT = 4;
 
 /** Best, median and worst images (`n` each) with overlays, when their files are at hand. */
 async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n: number): Promise<OverlayTile[]> {
