@@ -33,7 +33,7 @@ const REFINE_IN_FLIGHT = 3;
  */
 export const REFINE_IN_WORKER_MAX_BYTES = 8 * 1024 * 1024;
 /** Images per part of a `predict` batch (parts run at once, spread over the workers). */
-const MIN_STAGE1_PART = 4;
+const PREDICT_PART_IMAGES = 4;
 
 export interface PoseModelInfo {
   /** `<source name>@<sha256 prefix>` of stage 1, plus `+N stages`. */
@@ -398,7 +398,7 @@ export class PoseModel implements PoseEstimator {
     const sources: BoxSourceKind[] = requests.map((r) => (r.bboxPx ? 'given' : this.finder && (r.box ?? 'auto') === 'auto' ? 'found' : 'whole'));
     // In parts of a few images, all in flight: a part's stage 1 starts on a worker as soon as
     // its own images are decoded and cropped, while the next part's are still on their way.
-    const parts = splitEvenly(requests.length, Math.max(this.pool.workers, Math.ceil(requests.length / MIN_STAGE1_PART)));
+    const parts = splitEvenly(requests.length, Math.max(this.pool.workers, Math.ceil(requests.length / PREDICT_PART_IMAGES)));
     // A failing part (an image that does not decode) fails the call only once every other
     // part has finished: nothing of this call still runs when it rejects (serve closes
     // the model right after its last call).
