@@ -125,3 +125,37 @@ test('a batch with an image that does not decode fails only once every part has 
     await model.close();
   }
 });
+
+test('runRefineTask with the flip test: crops and their mirrors as one batch of 2K; each joint averages its direct displacement and its partner slot\'s mirrored one, reflected about cx − 0.5', async () => {
+  const { runRefineTask } = await import('../model/cascade.js');
+  const { flipPermutation } = await import('../data/skeletons.js');
+  const k = LSP14.joints.length;
+  const image = { data: new Uint8Array(40 * 30 * 3).map((_, i) => i % 251), width: 40, height: 30, channels: 3 };
+  const jointsPx = Array.from({ length: k }, (_, i) => [10 + i, 8 + (i % 5)] as [number, number]);
+  const cropBox: [number, number, number, number] = [0, 0, 40, 30];
+  const seen: number[] = [];
+  let y = new Float32Array(0);
+  // A stand-in stage: a distinct output for every row and slot.
+  const run = async (_path: string, _x: Float32Array, dims: readonly number[]) => {
+    seen.push(dims[0]!);
+    y = Float32Array.from({ length: dims[0]! * 2 * k }, (_, j) => 0.013 * Math.floor(j / (2 * k)) - 0.002 * (j % (2 * k)) + 0.05);
+    return { y, sessionMs: 0 };
+  };
+  const stage = { modelPath: 'stage2', sigma: 2, inputSize: 8, channels: 'bgr' as const };
+  const side = Math.max(4, 2 * torsoDiameterPx(jointsPx, LSP14, 20));
+  const perm = flipPermutation(LSP14);
+  const flipped = await runRefineTask({ image, jointsPx, cropBox, skeleton: 'lsp14', stages: [stage], flip: true }, run);
+  assert.deepEqual(seen, [2 * k], 'one batch: the K crops and their K mirrors');
+  flipped.jointsPx.forEach(([x, yy], i) => {
+    const direct = [y[i * 2 * k + 2 * i]!, y[i * 2 * k + 2 * i + 1]!];
+    const m = (k + i) * 2 * k + 2 * perm[i]!;
+    // The mirrored crop's grid reflects about cx − 0.5: its displacement m is −m − 1/side here.
+    const ex = jointsPx[i]![0] + side * (direct[0]! + (-y[m]! - 1 / side)) / 2;
+    const ey = jointsPx[i]![1] + side * (direct[1]! + y[m + 1]!) / 2;
+    assert.ok(Math.abs(x - ex) < 1e-9 && Math.abs(yy - ey) < 1e-9, `${LSP14.joints[i]}: (${x}, ${yy}) against (${ex}, ${ey})`);
+  });
+  seen.length = 0;
+  const plain = await runRefineTask({ image, jointsPx, cropBox, skeleton: 'lsp14', stages: [stage, { ...stage, modelPath: 'stage3' }], flip: false }, run);
+  assert.deepEqual(seen, [k, k], 'without flip: K crops per stage, both stages run');
+  assert.notDeepEqual(plain.jointsPx, flipped.jointsPx);
+});
