@@ -45,10 +45,20 @@ export function closeAfterResponse(req: Request, res: Response): void {
   closing.add(req);
   if (!res.headersSent) res.setHeader('Connection', 'close');
   req.unpipe();
+  const socket = req.socket;
+  // Node ends a `Connection: close` response with `socket.destroySoon()`: the
+  // socket closes as soon as the response is flushed. With the client still
+  // sending, a close over unread bytes is a TCP reset, and a reset can make
+  // the client's kernel drop the response before the client has read it (an
+  // endless upload then sees "connection closed" instead of its 413). So
+  // this socket only half-closes there (FIN after the response); the rest
+  // of the body is not read, and the socket closes 2 s later.
+  socket.destroySoon = () => {
+    socket.end();
+  };
   res.once('finish', () => {
-    // Half-close once the response is out; the rest of the body is not read.
-    req.socket.end();
-    setTimeout(() => req.socket.destroy(), 2000).unref();
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
   });
 }
 

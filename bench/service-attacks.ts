@@ -62,8 +62,12 @@ async function burst(name: string, url: string, n: number, body: () => Uint8Arra
   return { name, requests: n, statuses, codes, seconds: +((performance.now() - t0) / 1000).toFixed(2) };
 }
 
-/** An endless chunked upload (64 KiB chunks as fast as the socket takes them): when the 413 arrives, after how many bytes. */
-export async function endlessChunked(port: number, capSeconds = 20): Promise<{ status: string; bytesSent: number; seconds: number }> {
+/**
+ * An endless chunked upload (64 KiB chunks as fast as the socket takes them):
+ * when the 413 arrives, after how many bytes. With `readAfterMs` the client
+ * reads nothing for that long (it keeps sending).
+ */
+export async function endlessChunked(port: number, capSeconds = 20, readAfterMs = 0): Promise<{ status: string; bytesSent: number; seconds: number }> {
   const t0 = performance.now();
   const chunk = Buffer.alloc(64 * 1024, 0x41);
   const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
@@ -87,6 +91,11 @@ export async function endlessChunked(port: number, capSeconds = 20): Promise<{ s
     socket.on('connect', () => {
       socket.write('POST /v1/pose HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nTransfer-Encoding: chunked\r\n\r\n');
       pump();
+      // A client busy elsewhere: the answer waits in its socket buffer until it reads.
+      if (readAfterMs > 0) {
+        socket.pause();
+        setTimeout(() => socket.resume(), readAfterMs).unref();
+      }
     });
     socket.on('drain', pump);
     socket.on('data', (d) => {

@@ -49,6 +49,13 @@ test('an endless chunked upload is cut off with 413 as soon as it passes the lim
   });
 });
 
+test('the 413 reaches an endless upload that reads its socket only a second later (the server half-closes, no reset)', async () => {
+  await withApp({ model: fakeModel(), maxBodyBytes: 1024 * 1024 }, async (_url, port) => {
+    const r = await endlessChunked(port, 10, 1000);
+    assert.equal(r.status, '413');
+  });
+});
+
 test('a declared Content-Length over the limit: 413 before reading', async () => {
   await withApp({ model: fakeModel(), maxBodyBytes: 1000 }, async (url) => {
     const r = await apiFetch(`${url}/v1/pose`, { method: 'POST', body: Buffer.alloc(5000), headers: { 'Content-Type': 'image/jpeg' } });
