@@ -13,6 +13,7 @@ import type { BoxXyxy } from '../data/transforms/legacy.js';
 import type { EstimatorSpec } from '../model/estimator.js';
 import { loadPoseModel, type PoseModel } from '../model/pose-model.js';
 import { DeepPoseError } from '../core/errors.js';
+import { Float32BufferPool } from '../core/buffer-pool.js';
 
 /** What evaluate.ts sends with every task. */
 export interface EstimateExtra {
@@ -29,6 +30,9 @@ export interface EstimatedBatch extends BatchData {
 
 let model: Promise<PoseModel> | undefined;
 
+/** This thread's batch input tensors: a batch's pixels never leave the thread, so its buffer serves the next batch. */
+const inputs = new Float32BufferPool(2);
+
 function modelFor(extra: EstimateExtra): Promise<PoseModel> {
   const { spec, stages } = extra;
   model ??= loadPoseModel({
@@ -44,8 +48,13 @@ export async function estimateInWorker(task: BatchTask & { readonly extra: Estim
   // The model loads (first task) while the batch is built; its failure is reported below.
   const loading = modelFor(extra);
   loading.catch(() => undefined);
-  const batch = await buildBatch(task);
-  if ('failure' in batch) return batch;
+  const S = task.config.size;
+  const x = inputs.acquire(task.samples.length * 3 * S * S);
+  const batch = await buildBatch(task, x);
+  if ('failure' in batch) {
+    inputs.release(x);
+    return batch;
+  }
   let pred: [number, number][][] = [];
   try {
     const m = await loading;
@@ -56,6 +65,8 @@ export async function estimateInWorker(task: BatchTask & { readonly extra: Estim
     // The model's error by its code (an error's class does not survive the trip between threads).
     const e = err as Error;
     return { failure: { imagePath: '', message: e.message, code: err instanceof DeepPoseError ? err.code : 'E_INFERENCE' } };
+  } finally {
+    inputs.release(x);
   }
   const k = pred[0]?.length ?? 0;
   const predPx = new Float64Array(batch.size * k * 2);

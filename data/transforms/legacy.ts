@@ -188,7 +188,7 @@ export async function preprocessCrop(
     // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice.
     const raw = 'encoded' in img ? await decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
     if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
-    return planarGcn(cvResizeLinear(raw, box, s, s), s, options.channels, out);
+    return planarGcn(cvResizeLinear(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
   }
   const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
@@ -216,6 +216,18 @@ export async function preprocessCrop(
     throw new CropError(`crop ${box.join(',')} resampled to ${info.width}×${info.height}×${info.channels}, expected ${s}×${s}×3`);
   }
   return planarGcn(raw, s, options.channels, out);
+}
+
+let scratch: Uint8Array<ArrayBuffer> | undefined;
+
+/**
+ * This thread's buffer for a resized crop on its way to `planarGcn` (used
+ * and done with before anything else runs, so one serves every call): a
+ * fresh one per image costs its pages' first-write faults.
+ */
+function resizeScratch(s: number): Uint8Array<ArrayBuffer> {
+  if (scratch?.length !== s * s * 3) scratch = new Uint8Array(s * s * 3);
+  return scratch;
 }
 
 /**
