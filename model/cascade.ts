@@ -12,7 +12,8 @@ import type { Float32BufferPool } from '../core/buffer-pool.js';
 import { flipPermutation, SKELETONS, type Skeleton, type SkeletonId } from '../data/skeletons.js';
 import { mirrorPlanar } from './flip-test.js';
 import type { BoxXyxy } from '../data/transforms/legacy.js';
-import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
+import type { RawImage } from '../data/transforms/square-crop.js';
+import { cropSquareGcnSimd } from '../data/transforms/square-crop-simd.js';
 
 /** The deepest cascade any command or request may ask for (the CLI's and HTTP's `stages` ceiling). */
 export const MAX_CASCADE_STAGES = 10;
@@ -68,7 +69,7 @@ export function jointCropsInput(image: RawImage, crops: readonly JointCrop[], si
   const plane = 3 * size * size;
   if (out && out.length !== crops.length * plane) throw invalidArgument('out', `a Float32Array of ${crops.length}×3×${size}×${size} values`, out);
   const x = out ?? new Float32Array(crops.length * plane);
-  crops.forEach((c, i) => cropSquareGcnInto(image, c.cx, c.cy, c.side, size, channels, x, i * plane));
+  crops.forEach((c, i) => cropSquareGcnSimd(image, c.cx, c.cy, c.side, size, channels, x, i * plane));
   return x;
 }
 

@@ -123,12 +123,21 @@ export function gcnInPlace(x: Float32Array, size: number): void {
   }
 }
 
+/**
+ * GCN of a plane of `n` values from their sum and sum of squares: the mean
+ * and the factor `1 / (std + eps)` (population std), so that
+ * `(v − mean) · scale` normalises `v`.
+ */
+export function gcnMeanScale(sum: number, sq: number, n: number): { mean: number; scale: number } {
+  const mean = sum / n;
+  const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
+  return { mean, scale: 1 / (std + GCN_EPSILON) };
+}
+
 /** `(v − mean) / (std + eps)` given the plane's sum and sum of squares (population std), in place. */
 export function normalisePlane(p: Float32Array, sum: number, sq: number): void {
   const n = p.length;
-  const mean = sum / n;
-  const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
-  const scale = 1 / (std + GCN_EPSILON);
+  const { mean, scale } = gcnMeanScale(sum, sq, n);
   for (let i = 0; i < n; i++) p[i] = (p[i]! - mean) * scale;
 }
 
@@ -161,9 +170,7 @@ export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', o
       sum += n * v;
       sq += n * v * v;
     }
-    const mean = sum / plane;
-    const std = Math.sqrt(Math.max(0, sq / plane - mean * mean));
-    const scale = 1 / (std + GCN_EPSILON);
+    const { mean, scale } = gcnMeanScale(sum, sq, plane);
     for (let v = 0; v < 256; v++) table[v] = (v - mean) * scale;
     const p = c * plane;
     for (let i = 0, j = ch; i < plane; i++, j += 3) outBits[p + i] = tableBits[rgb[j]!]!;

@@ -20,7 +20,7 @@ import type { PoseSample } from '../../data/dataset.js';
 import { decodeImage } from '../../data/image.js';
 import { createRng, type Rng } from '../../core/random.js';
 import type { Skeleton } from '../../data/skeletons.js';
-import { cropSquareGcnInto } from '../../data/transforms/square-crop.js';
+import { cropSquareGcnSimd } from '../../data/transforms/square-crop-simd.js';
 
 /** Per joint: mean `[2]` and covariance `[2, 2]` of the previous stage's error / torso diameter. */
 export interface DisplacementStats {
@@ -195,7 +195,7 @@ export class StageExampleSource {
         const cx = s.jointsPx[j]![0] + dx * d;
         const cy = s.jointsPx[j]![1] + dy * d;
         const off = b * 3 * S * S;
-        cropSquareGcnInto(img, cx, cy, side, S, this.options.channels, x, off);
+        cropSquareGcnSimd(img, cx, cy, side, S, this.options.channels, x, off);
         t[b * 2 * k + 2 * j] = (s.jointsPx[j]![0] - cx) / side;
         t[b * 2 * k + 2 * j + 1] = (s.jointsPx[j]![1] - cy) / side;
         mask[b * 2 * k + 2 * j] = 1;

@@ -1,0 +1,96 @@
+/**
+ * The WebAssembly joint crop (data/transforms/square-crop-simd.ts) against
+ * the JavaScript definition (cropSquareGcnInto): the same float32 values to
+ * the bit, on random images and crops (inside, across and outside the
+ * border, RGB and RGBA, BGR and RGB order, even and odd sizes), on the
+ * route through the kernel and the route a huge window takes; and the
+ * embedded module is what square-crop.wat compiles to.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
+import { cropSquareGcnSimd } from '../data/transforms/square-crop-simd.js';
+import { SQUARE_CROP_WASM_BASE64 } from '../data/transforms/square-crop-wasm.js';
+import { ROOT } from './helpers/paths.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
+function randomImage(rnd: () => number, width: number, height: number, channels: 3 | 4): RawImage {
+  const data = new Uint8Array(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
+  return { data, width, height, channels };
+}
+
+/** Index of the first value whose bits differ, or -1. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  return -1;
+}
+
+function compare(img: RawImage, cx: number, cy: number, side: number, size: number, order: 'bgr' | 'rgb', what: string): void {
+  const offset = 7;
+  const want = new Float32Array(offset + 3 * size * size + 3).fill(-9);
+  const got = new Float32Array(offset + 3 * size * size + 3).fill(-9);
+  cropSquareGcnInto(img, cx, cy, side, size, order, want, offset);
+  cropSquareGcnSimd(img, cx, cy, side, size, order, got, offset);
+  const i = firstDifference(want, got);
+  assert.equal(i, -1, `${what}: value ${i} is ${got[i]}, the JavaScript crop gives ${want[i]}`);
+}
+
+test('random crops: the same float32 bits as the JavaScript crop (300 cases, both routes)', () => {
+  const rnd = rng(11);
+  for (let t = 0; t < 300; t++) {
+    const width = 8 + Math.floor(rnd() * 300);
+    const height = 8 + Math.floor(rnd() * 300);
+    const img = randomImage(rnd, width, height, rnd() < 0.25 ? 4 : 3);
+    const size = [220, 219, 64, 5, 2, 1][t % 6]!;
+    const cx = rnd() * width * 1.6 - width * 0.3;
+    const cy = rnd() * height * 1.6 - height * 0.3;
+    const side = 1 + rnd() * Math.max(width, height) * 1.3;
+    compare(img, cx, cy, side, size, rnd() < 0.5 ? 'bgr' : 'rgb', `case ${t}: ${width}×${height}×${img.channels}, centre ${cx.toFixed(2)},${cy.toFixed(2)} side ${side.toFixed(2)} → ${size}`);
+  }
+});
+
+test('the kernel route: a joint crop upsampled inside the image, across its corner, and wholly outside it (all zeros → GCN of zeros)', () => {
+  const rnd = rng(5);
+  const img = randomImage(rnd, 290, 310, 3);
+  compare(img, 150.3, 160.7, 120.5, 220, 'bgr', 'inside');
+  compare(img, 3.2, 300.9, 140, 220, 'bgr', 'across the corner');
+  compare(img, -500, -500, 100, 220, 'rgb', 'outside');
+  const outside = new Float32Array(3 * 220 * 220);
+  cropSquareGcnSimd(img, -500, -500, 100, 220, 'rgb', outside, 0);
+  assert.ok(outside.every((v) => v === 0), 'a crop wholly outside the image is all zeros');
+});
+
+test('the JavaScript route for a window far larger than the crop (a big photo downsampled) gives the same values', () => {
+  const rnd = rng(3);
+  const img = randomImage(rnd, 900, 700, 3);
+  compare(img, 450, 350, 880, 16, 'bgr', 'downsampled 55×');
+});
+
+test('a crop right after one from a larger image (the kernel memory reused) is not affected by what that left behind', () => {
+  const rnd = rng(9);
+  const big = randomImage(rnd, 400, 400, 4);
+  const small = randomImage(rnd, 30, 40, 3);
+  compare(big, 200, 200, 380, 220, 'bgr', 'large window');
+  compare(small, 25, 35, 30, 220, 'bgr', 'small window across the border after it');
+});
+
+test('the embedded module is square-crop.wat compiled (run `npm run build:wasm` after editing the .wat)', async () => {
+  const wabt = await (createRequire(import.meta.url)('wabt') as () => Promise<{
+    parseWat(name: string, text: string, features: object): { validate(): void; toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
+  }>)();
+  const mod = wabt.parseWat('square-crop.wat', readFileSync(path.join(ROOT, 'data', 'transforms', 'square-crop.wat'), 'utf8'), { simd: true });
+  mod.validate();
+  const compiled = Buffer.from(mod.toBinary({}).buffer);
+  mod.destroy();
+  assert.equal(Buffer.from(SQUARE_CROP_WASM_BASE64, 'base64').toString('hex'), compiled.toString('hex'));
+});
