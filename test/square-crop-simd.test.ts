@@ -3,18 +3,13 @@
  * the JavaScript definition (cropSquareGcnInto): the same float32 values to
  * the bit, on random images and crops (inside, across and outside the
  * border, RGB and RGBA, BGR and RGB order, even and odd sizes), on the
- * route through the kernel and the route a huge window takes; and the
- * embedded module is what square-crop.wat compiles to.
+ * route through the kernel and the route a huge window takes
+ * (test/wasm-kernels.test.ts checks the embedded bytes against the .wat).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
 import { cropSquareGcnSimd } from '../data/transforms/square-crop-simd.js';
-import { SQUARE_CROP_WASM_BASE64 } from '../data/transforms/square-crop-wasm.js';
-import { ROOT } from './helpers/paths.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -82,15 +77,4 @@ test('a crop right after one from a larger image (the kernel memory reused) is n
   const small = randomImage(rnd, 30, 40, 3);
   compare(big, 200, 200, 380, 220, 'bgr', 'large window');
   compare(small, 25, 35, 30, 220, 'bgr', 'small window across the border after it');
-});
-
-test('the embedded module is square-crop.wat compiled (run `npm run build:wasm` after editing the .wat)', async () => {
-  const wabt = await (createRequire(import.meta.url)('wabt') as () => Promise<{
-    parseWat(name: string, text: string, features: object): { validate(): void; toBinary(o: object): { buffer: Uint8Array }; destroy(): void };
-  }>)();
-  const mod = wabt.parseWat('square-crop.wat', readFileSync(path.join(ROOT, 'data', 'transforms', 'square-crop.wat'), 'utf8'), { simd: true });
-  mod.validate();
-  const compiled = Buffer.from(mod.toBinary({}).buffer);
-  mod.destroy();
-  assert.equal(Buffer.from(SQUARE_CROP_WASM_BASE64, 'base64').toString('hex'), compiled.toString('hex'));
 });

@@ -37,8 +37,8 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Source offsets and fixed-point weights along one axis. */
-function axisTable(srcLen: number, dstLen: number, clampWeights: boolean): { ofs: Int32Array; w0: Int32Array; w1: Int32Array } {
+/** Source offsets and fixed-point weights along one axis (shared with ./cv-resize-simd.ts). */
+export function axisTable(srcLen: number, dstLen: number, clampWeights: boolean): { ofs: Int32Array; w0: Int32Array; w1: Int32Array } {
   // OpenCV keeps inv_scale = dst / src and uses scale = 1 / inv_scale.
   const scale = 1 / (dstLen / srcLen);
   const ofs = new Int32Array(dstLen);

@@ -14,7 +14,7 @@
 import { loadSharp } from '../sharp-module.js';
 import { DeepPoseError } from '../../core/errors.js';
 import { decodeImage, ImageDecodeError } from '../image.js';
-import { cvResizeLinear } from './cv-resize.js';
+import { cvResizeLinearSimd } from './cv-resize-simd.js';
 import type { RawImage } from './square-crop.js';
 
 /** A crop box `[x0, y0, x1, y1]` in integer pixels (x1, y1 exclusive). */
@@ -195,7 +195,7 @@ export async function preprocessCrop(
     // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice.
     const raw = 'encoded' in img ? await decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
     if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
-    return planarGcn(cvResizeLinear(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
+    return planarGcn(cvResizeLinearSimd(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
   }
   const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.

@@ -15,12 +15,7 @@
 import { gcnMeanScale } from './legacy.js';
 import { cropSquareGcnInto, type RawImage } from './square-crop.js';
 import { SQUARE_CROP_WASM_BASE64 } from './square-crop-wasm.js';
-
-/** The slice of the WebAssembly API used here (this project's TypeScript libraries declare none of it). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: object };
-}
+import { instantiateWasm } from './wasm-instance.js';
 
 interface Kernel {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
@@ -32,10 +27,7 @@ interface Kernel {
 let kernel: Kernel | undefined;
 
 function instance(): Kernel {
-  if (!kernel) {
-    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-    kernel = new wasm.Instance(new wasm.Module(Buffer.from(SQUARE_CROP_WASM_BASE64, 'base64'))).exports as Kernel;
-  }
+  kernel ??= instantiateWasm(SQUARE_CROP_WASM_BASE64) as Kernel;
   return kernel;
 }
 
