@@ -56,6 +56,7 @@ export function closeAfterResponse(req: Request, res: Response): void {
   socket.destroySoon = () => {
     socket.end();
   };
+  // Half-closed whether or not Node calls destroySoon (it does not when the headers went out before this was called).
   res.once('finish', () => {
     socket.end();
     setTimeout(() => socket.destroy(), 2000).unref();

@@ -3,26 +3,19 @@
  * the JavaScript one (cvResizeLinear, itself checked against OpenCV's own
  * output in test/legacy-preprocessing.test.ts): the same bytes on random
  * images and crop boxes (up- and downsampling, RGB and RGBA, output sizes
- * whose rows end in OpenCV's scalar tail, non-square outputs), on the
- * kernel's route and on the JavaScript routes (an exact 2× reduction, a box
- * far larger than the output).
+ * whose rows end in OpenCV's scalar tail, non-square outputs, boxes
+ * reaching the right and bottom edges), on the kernel's route and on the
+ * JavaScript routes (an exact 2× reduction, a box far larger than the
+ * output, a box that is not whole pixels inside the image).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cvResizeLinear } from '../data/transforms/cv-resize.js';
 import { cvResizeLinearSimd } from '../data/transforms/cv-resize-simd.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
+import { randomImage, rng } from './helpers/random-image.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-}
 
-function randomImage(rnd: () => number, width: number, height: number, channels: 3 | 4): RawImage {
-  const data = new Uint8Array(width * height * channels);
-  for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
-  return { data, width, height, channels };
-}
 
 function compare(img: RawImage, box: [number, number, number, number], dstW: number, dstH: number, what: string): void {
   const want = cvResizeLinear(img, box, dstW, dstH);
@@ -40,7 +33,9 @@ test('random crop boxes: the same bytes as the JavaScript resize (400 cases)', (
     const img = randomImage(rnd, width, height, rnd() < 0.25 ? 4 : 3);
     const x0 = Math.floor(rnd() * (width - 1));
     const y0 = Math.floor(rnd() * (height - 1));
-    const box: [number, number, number, number] = [x0, y0, x0 + 1 + Math.floor(rnd() * (width - x0 - 1)), y0 + 1 + Math.floor(rnd() * (height - y0 - 1))];
+    // A third of the boxes reach the right and bottom edges (what legacyCropBox's clipping gives most often).
+    const toEdge = t % 3 === 0;
+    const box: [number, number, number, number] = [x0, y0, toEdge ? width : x0 + 1 + Math.floor(rnd() * (width - x0)), toEdge ? height : y0 + 1 + Math.floor(rnd() * (height - y0))];
     const dstW = [220, 219, 7, 1, 2, 3, 33][t % 7]!;
     const dstH = t % 5 === 0 ? dstW + 4 : dstW;
     compare(img, box, dstW, dstH, `case ${t}: ${width}×${height}×${img.channels} box ${box.join(',')} → ${dstW}×${dstH}`);
@@ -56,4 +51,12 @@ test('a legacy crop (box 1.5× a person, 290×310 image → 220×220), then the 
   compare(big, [0, 0, 1200, 900], 40, 30, 'box 900× the output');
   // And the kernel's memory reused after that: a small crop is not affected by what the large one left.
   compare(img, [100, 120, 180, 200], 220, 220, 'small crop after large');
+});
+
+test('a box that is not whole pixels inside the image gives what the JavaScript gives', () => {
+  const rnd = rng(8);
+  const img = randomImage(rnd, 40, 30, 3);
+  compare(img, [-2, 0, 20, 20], 16, 16, 'left of the image');
+  compare(img, [0, -1, 20, 20], 16, 16, 'above the image');
+  compare(img, [1.5, 0, 21, 20], 16, 16, 'fractional left edge');
 });

@@ -9,18 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cropSquareGcnInto, type RawImage } from '../data/transforms/square-crop.js';
+import { randomImage, rng } from './helpers/random-image.js';
 import { cropSquareGcnSimd } from '../data/transforms/square-crop-simd.js';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-}
 
-function randomImage(rnd: () => number, width: number, height: number, channels: 3 | 4): RawImage {
-  const data = new Uint8Array(width * height * channels);
-  for (let i = 0; i < data.length; i++) data[i] = Math.floor(rnd() * 256);
-  return { data, width, height, channels };
-}
 
 /** Index of the first value whose bits differ, or -1. */
 function firstDifference(a: Float32Array, b: Float32Array): number {
@@ -77,4 +69,13 @@ test('a crop right after one from a larger image (the kernel memory reused) is n
   const small = randomImage(rnd, 30, 40, 3);
   compare(big, 200, 200, 380, 220, 'bgr', 'large window');
   compare(small, 25, 35, 30, 220, 'bgr', 'small window across the border after it');
+});
+
+test('a centre or side that is not a number gives what the JavaScript gives (no exception)', () => {
+  const rnd = rng(2);
+  const img = randomImage(rnd, 60, 50, 3);
+  compare(img, Number.NaN, 20, 30, 64, 'bgr', 'cx NaN');
+  compare(img, 20, Number.NaN, 30, 64, 'bgr', 'cy NaN');
+  compare(img, 20, 20, Number.NaN, 64, 'bgr', 'side NaN');
+  compare(img, Number.POSITIVE_INFINITY, 20, 30, 64, 'bgr', 'cx infinite');
 });

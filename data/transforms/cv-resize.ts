@@ -37,8 +37,8 @@ function roundHalfEven(v: number): number {
   return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** Source offsets and fixed-point weights along one axis (shared with ./cv-resize-simd.ts). */
-export function axisTable(srcLen: number, dstLen: number, clampWeights: boolean): { ofs: Int32Array; w0: Int32Array; w1: Int32Array } {
+/** Source offsets and fixed-point weights along one axis. */
+function axisTable(srcLen: number, dstLen: number, clampWeights: boolean): { ofs: Int32Array; w0: Int32Array; w1: Int32Array } {
   // OpenCV keeps inv_scale = dst / src and uses scale = 1 / inv_scale.
   const scale = 1 / (dstLen / srcLen);
   const ofs = new Int32Array(dstLen);
@@ -66,6 +66,61 @@ export function axisTable(srcLen: number, dstLen: number, clampWeights: boolean)
 }
 
 /**
+ * Everything the resize of an `sw × sh` crop to `dstW × dstH` needs besides
+ * the pixels (both implementations, this file's and ./cv-resize-simd.ts,
+ * run from it): per output column the byte offsets of its two taps within a
+ * source row (`cn` bytes per pixel; where the second weight is 0 — the
+ * clamped right edge — it points at the first tap, never past the crop) and
+ * their weights; per output row its two source rows, clamped, and weights;
+ * and where OpenCV's vector kernels end in a row of `3 · dstW` elements.
+ */
+export interface ResizePlan {
+  /** `[dstW]` byte offsets of each output column's taps in a source row. */
+  readonly tap0: Int32Array;
+  readonly tap1: Int32Array;
+  /** `[dstW]` 11-bit weights of those taps. */
+  readonly w0: Int32Array;
+  readonly w1: Int32Array;
+  /** `[dstH]` source rows of each output row's taps, clamped to the crop. */
+  readonly row0: Int32Array;
+  readonly row1: Int32Array;
+  /** `[dstH]` 11-bit weights of those rows. */
+  readonly b0: Int32Array;
+  readonly b1: Int32Array;
+  /** Elements of an output row (in OpenCV's BGR layout) its vector kernels cover; the rest go through its scalar one. */
+  readonly vecEnd: number;
+}
+
+/** The resize plan (see `ResizePlan`). */
+export function resizePlan(sw: number, sh: number, dstW: number, dstH: number, cn: number): ResizePlan {
+  const xt = axisTable(sw, dstW, true);
+  const yt = axisTable(sh, dstH, false);
+  const tap0 = new Int32Array(dstW);
+  const tap1 = new Int32Array(dstW);
+  for (let dx = 0; dx < dstW; dx++) {
+    tap0[dx] = xt.ofs[dx]! * cn;
+    tap1[dx] = xt.w1[dx] === 0 ? tap0[dx]! : tap0[dx]! + cn;
+  }
+  const row0 = new Int32Array(dstH);
+  const row1 = new Int32Array(dstH);
+  const last = sh - 1;
+  for (let dy = 0; dy < dstH; dy++) {
+    const sy = yt.ofs[dy]!;
+    row0[dy] = sy < 0 ? 0 : sy > last ? last : sy;
+    row1[dy] = sy + 1 < 0 ? 0 : sy + 1 > last ? last : sy + 1;
+  }
+  const rowLen = dstW * 3;
+  let vecEnd = rowLen >= 16 ? Math.floor(rowLen / 16) * 16 : 0;
+  while (vecEnd < rowLen - 4) vecEnd += 4;
+  return { tap0, tap1, w0: xt.w0, w1: xt.w1, row0, row1, b0: yt.w0, b1: yt.w1, vecEnd };
+}
+
+/** Whether OpenCV resizes `sw × sh` to `dstW × dstH` with its exact-2× area shortcut instead of the bilinear kernels. */
+export function isExactHalf(sw: number, sh: number, dstW: number, dstH: number): boolean {
+  return sw === 2 * dstW && sh === 2 * dstH;
+}
+
+/**
  * Resizes the crop `[x0, y0, x1, y1)` of `src` (interleaved, ≥ 3 channels,
  * RGB order) to `dstW × dstH` exactly as `cv2.resize` does with
  * `INTER_LINEAR` on the BGR image OpenCV would hold. Output: interleaved
@@ -76,17 +131,8 @@ export function cvResizeLinear(src: RawImage, box: readonly [number, number, num
   const sw = x1 - x0;
   const sh = y1 - y0;
   const { data, width, channels: cn } = src;
-  if (sw === 2 * dstW && sh === 2 * dstH) return areaHalf(src, box, dstW, dstH, out);
-  const xt = axisTable(sw, dstW, true);
-  const yt = axisTable(sh, dstH, false);
-  // Byte offsets of each output column's two taps within a source row; where the second
-  // weight is 0 (the clamped right edge) it points at the first tap, never past the crop.
-  const tap0 = new Int32Array(dstW);
-  const tap1 = new Int32Array(dstW);
-  for (let dx = 0; dx < dstW; dx++) {
-    tap0[dx] = xt.ofs[dx]! * cn;
-    tap1[dx] = xt.w1[dx] === 0 ? tap0[dx]! : tap0[dx]! + cn;
-  }
+  if (isExactHalf(sw, sh, dstW, dstH)) return areaHalf(src, box, dstW, dstH, out);
+  const { tap0, tap1, w0, w1, row0, row1, b0: wb0, b1: wb1, vecEnd } = resizePlan(sw, sh, dstW, dstH, cn);
   // Horizontal pass results for a source row, cached: consecutive output rows share source rows.
   const rowLen = dstW * 3;
   const hRows = [new Int32Array(rowLen), new Int32Array(rowLen)];
@@ -102,26 +148,19 @@ export function cvResizeLinear(src: RawImage, box: readonly [number, number, num
     for (let dx = 0, o = 0; dx < dstW; dx++, o += 3) {
       const p = base + tap0[dx]!;
       const q = base + tap1[dx]!;
-      const a0 = xt.w0[dx]!;
-      const a1 = xt.w1[dx]!;
+      const a0 = w0[dx]!;
+      const a1 = w1[dx]!;
       buf[o] = data[p]! * a0 + data[q]! * a1;
       buf[o + 1] = data[p + 1]! * a0 + data[q + 1]! * a1;
       buf[o + 2] = data[p + 2]! * a0 + data[q + 2]! * a1;
     }
     return buf;
   };
-  // Elements of an output row (in OpenCV's BGR layout) handled by the vector kernels.
-  let vecEnd = rowLen >= 16 ? Math.floor(rowLen / 16) * 16 : 0;
-  while (vecEnd < rowLen - 4) vecEnd += 4;
-  const last = sh - 1;
   for (let dy = 0; dy < dstH; dy++) {
-    const sy = yt.ofs[dy]!;
-    const r0 = sy < 0 ? 0 : sy > last ? last : sy;
-    const r1 = sy + 1 < 0 ? 0 : sy + 1 > last ? last : sy + 1;
-    const h0 = hRow(r0);
-    const h1 = hRow(r1);
-    const b0 = yt.w0[dy]!;
-    const b1 = yt.w1[dy]!;
+    const h0 = hRow(row0[dy]!);
+    const h1 = hRow(row1[dy]!);
+    const b0 = wb0[dy]!;
+    const b1 = wb1[dy]!;
     const o = dy * rowLen;
     // The vector kernel (all operands are non-negative, so the arithmetic shifts are floors).
     for (let e = 0; e < rowLen; e++) {

@@ -225,16 +225,21 @@ export async function preprocessCrop(
   return planarGcn(raw, s, options.channels, out);
 }
 
-let scratch: Uint8Array<ArrayBuffer> | undefined;
+const scratch = new Map<number, Uint8Array<ArrayBuffer>>();
 
 /**
- * This thread's buffer for a resized crop on its way to `planarGcn` (used
- * and done with before anything else runs, so one serves every call): a
- * fresh one per image costs its pages' first-write faults.
+ * This thread's buffer for a resized `s × s` crop on its way to
+ * `planarGcn` (used and done with before anything else runs, so one per
+ * size serves every call): a fresh one per image costs its pages'
+ * first-write faults.
  */
 function resizeScratch(s: number): Uint8Array<ArrayBuffer> {
-  if (scratch?.length !== s * s * 3) scratch = new Uint8Array(s * s * 3);
-  return scratch;
+  let b = scratch.get(s);
+  if (!b) {
+    b = new Uint8Array(s * s * 3);
+    scratch.set(s, b);
+  }
+  return b;
 }
 
 /**

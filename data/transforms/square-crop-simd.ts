@@ -13,28 +13,22 @@
  * One instance per thread, created on first use.
  */
 import { gcnMeanScale } from './legacy.js';
-import { cropSquareGcnInto, type RawImage } from './square-crop.js';
+import { cropSquareGcnInto, cropTaps, type RawImage } from './square-crop.js';
 import { SQUARE_CROP_WASM_BASE64 } from './square-crop-wasm.js';
-import { instantiateWasm } from './wasm-instance.js';
+import { ensureBytes, instantiateWasm, layoutBytes, type WasmMemory } from './wasm-instance.js';
 
+/** The module's exports; every pointer is a byte offset into `memory`. */
 interface Kernel {
-  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  crop(win: number, stride: number, k0: number, k1: number, k2: number, size: number, colL: number, colR: number, colW: number,
-    rowA: number, rowW: number, hA: number, hB: number, out: number, sums: number): void;
-  normalise(p: number, n: number, mean: number, scale: number): void;
+  readonly memory: WasmMemory;
+  crop(winAt: number, strideBytes: number, k0: number, k1: number, k2: number, size: number, colLAt: number, colRAt: number, colWAt: number,
+    rowAAt: number, rowWAt: number, hAAt: number, hBAt: number, outAt: number, sumsAt: number): void;
+  normalise(valuesAt: number, n: number, mean: number, scale: number): void;
 }
 
 let kernel: Kernel | undefined;
 
-function instance(): Kernel {
-  kernel ??= instantiateWasm(SQUARE_CROP_WASM_BASE64) as Kernel;
-  return kernel;
-}
-
 /** A source window larger than this many times the crop's own pixels goes the JavaScript way. */
 const MAX_WINDOW_RATIO = 4;
-
-const align = (n: number) => (n + 15) & ~15;
 
 /**
  * Same contract and result as `cropSquareGcnInto`: the square of side `side`
@@ -46,26 +40,16 @@ export function cropSquareGcnSimd(
 ): void {
   const { data, width, height, channels: cn } = img;
   const scale = side / size;
-  const x0 = cx - side / 2;
-  const y0 = cy - side / 2;
-  // The taps, as the JavaScript computes them, and the window they span.
-  const colA = new Int32Array(size);
-  const colW = new Float64Array(size);
-  const rowA = new Int32Array(size);
-  const rowW = new Float64Array(size);
+  const cols = cropTaps(cx - side / 2, scale, size);
+  const rows = cropTaps(cy - side / 2, scale, size);
+  // The window the taps span.
   let xMin = Infinity;
   let xMax = -Infinity;
   let yMin = Infinity;
   let yMax = -Infinity;
   for (let o = 0; o < size; o++) {
-    const sx = x0 + (o + 0.5) * scale - 0.5;
-    const xA = Math.floor(sx);
-    colA[o] = xA;
-    colW[o] = sx - xA;
-    const sy = y0 + (o + 0.5) * scale - 0.5;
-    const yA = Math.floor(sy);
-    rowA[o] = yA;
-    rowW[o] = sy - yA;
+    const xA = cols.first[o]!;
+    const yA = rows.first[o]!;
     if (xA < xMin) xMin = xA;
     if (xA + 1 > xMax) xMax = xA + 1;
     if (yA < yMin) yMin = yA;
@@ -73,38 +57,36 @@ export function cropSquareGcnSimd(
   }
   const winW = xMax - xMin + 1;
   const winH = yMax - yMin + 1;
-  if (!(winW * winH <= MAX_WINDOW_RATIO * size * size)) {
+  // NaN anywhere (a crop centre or side that is not a number) fails this too: the JavaScript defines that case.
+  if (!(winW > 0 && winH > 0 && winW * winH <= MAX_WINDOW_RATIO * size * size)) {
     cropSquareGcnInto(img, cx, cy, side, size, order, out, offset);
     return;
   }
-  const k = instance();
-  // Layout: tables, two interpolated rows, sums, the crop, the window.
-  const stride = winW * cn;
-  const pColL = 0;
-  const pColR = pColL + align(4 * size);
-  const pColW = pColR + align(4 * size);
-  const pRowA = pColW + align(8 * size);
-  const pRowW = pRowA + align(4 * size);
-  const pHA = pRowW + align(8 * size);
-  const pHB = pHA + align(24 * size);
-  const pSums = pHB + align(24 * size);
-  const pOut = pSums + 48;
-  const pWin = pOut + align(12 * size * size);
-  const need = pWin + stride * winH;
-  if (k.memory.buffer.byteLength < need) k.memory.grow(Math.ceil((need - k.memory.buffer.byteLength) / 65536));
-  const buf = k.memory.buffer;
-  const colL = new Int32Array(buf, pColL, size);
-  const colR = new Int32Array(buf, pColR, size);
-  const rows = new Int32Array(buf, pRowA, size);
+  kernel ??= instantiateWasm(SQUARE_CROP_WASM_BASE64) as Kernel;
+  const strideBytes = winW * cn;
+  const plane = size * size;
+  const { offsets, totalBytes } = layoutBytes([
+    4 * size, 4 * size, 8 * size, // colL, colR, colW
+    4 * size, 8 * size, // rowA, rowW
+    24 * size, 24 * size, // two interpolated rows, planar f64
+    48, // sums
+    12 * plane, // the crop, planar f32
+    strideBytes * winH, // the window
+  ]);
+  const [colLAt, colRAt, colWAt, rowAAt, rowWAt, hAAt, hBAt, sumsAt, outAt, winAt] = offsets as [number, number, number, number, number, number, number, number, number, number];
+  const buf = ensureBytes(kernel.memory, totalBytes);
+  const colL = new Int32Array(buf, colLAt, size);
+  const colR = new Int32Array(buf, colRAt, size);
+  const rowA = new Int32Array(buf, rowAAt, size);
   for (let o = 0; o < size; o++) {
-    colL[o] = (colA[o]! - xMin) * cn;
+    colL[o] = (cols.first[o]! - xMin) * cn;
     colR[o] = colL[o]! + cn;
-    rows[o] = rowA[o]! - yMin;
+    rowA[o] = rows.first[o]! - yMin;
   }
-  new Float64Array(buf, pColW, size).set(colW);
-  new Float64Array(buf, pRowW, size).set(rowW);
-  // The window: the image's pixels where it has them, zeros elsewhere.
-  const win = new Uint8Array(buf, pWin, stride * winH);
+  new Float64Array(buf, colWAt, size).set(cols.weight);
+  new Float64Array(buf, rowWAt, size).set(rows.weight);
+  // The window: the image's pixels where it has them, zeros elsewhere (what the JavaScript reads outside it).
+  const win = new Uint8Array(buf, winAt, strideBytes * winH);
   const ix0 = Math.max(xMin, 0);
   const ix1 = Math.min(xMax, width - 1);
   const iy0 = Math.max(yMin, 0);
@@ -112,17 +94,16 @@ export function cropSquareGcnSimd(
   if (xMin < 0 || yMin < 0 || xMax >= width || yMax >= height || ix0 > ix1 || iy0 > iy1) win.fill(0);
   if (ix0 <= ix1) {
     for (let y = iy0; y <= iy1; y++) {
-      const src = (y * width + ix0) * cn;
-      win.set(data.subarray(src, src + (ix1 - ix0 + 1) * cn), (y - yMin) * stride + (ix0 - xMin) * cn);
+      const from = (y * width + ix0) * cn;
+      win.set(data.subarray(from, from + (ix1 - ix0 + 1) * cn), (y - yMin) * strideBytes + (ix0 - xMin) * cn);
     }
   }
   const [k0, k1, k2] = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  k.crop(pWin, stride, k0, k1, k2, size, pColL, pColR, pColW, pRowA, pRowW, pHA, pHB, pOut, pSums);
-  const sums = new Float64Array(buf, pSums, 6);
-  const plane = size * size;
+  kernel.crop(winAt, strideBytes, k0, k1, k2, size, colLAt, colRAt, colWAt, rowAAt, rowWAt, hAAt, hBAt, outAt, sumsAt);
+  const sums = new Float64Array(buf, sumsAt, 6);
   for (let c = 0; c < 3; c++) {
     const { mean, scale: gcnScale } = gcnMeanScale(sums[2 * c]!, sums[2 * c + 1]!, plane);
-    k.normalise(pOut + 4 * c * plane, plane, mean, gcnScale);
+    kernel.normalise(outAt + 4 * c * plane, plane, mean, gcnScale);
   }
-  out.set(new Float32Array(buf, pOut, 3 * plane), offset);
+  out.set(new Float32Array(buf, outAt, 3 * plane), offset);
 }

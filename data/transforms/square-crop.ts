@@ -41,6 +41,25 @@ export function cropSquareGcnInto(
   for (let c = 0; c < 3; c++) normalisePlane(out.subarray(offset + c * plane, offset + (c + 1) * plane), sums[2 * c]!, sums[2 * c + 1]!);
 }
 
+/**
+ * Where each of the `size` output pixels along one axis samples the source
+ * (at pixel centres, as resamplers do): the first of its two taps
+ * (`floor(start + (o + 0.5) · scale − 0.5)`, image pixels) and the second
+ * tap's weight. Shared with ./square-crop-simd.ts.
+ */
+export function cropTaps(start: number, scale: number, size: number): { first: Float64Array; weight: Float64Array } {
+  // Float64: a crop far outside the image (a wild estimate) has taps beyond 32-bit integers.
+  const first = new Float64Array(size);
+  const weight = new Float64Array(size);
+  for (let o = 0; o < size; o++) {
+    const sp = start + (o + 0.5) * scale - 0.5;
+    const a = Math.floor(sp);
+    first[o] = a;
+    weight[o] = sp - a;
+  }
+  return { first, weight };
+}
+
 /** The crop; with `sums`, also each output channel's sum and sum of squares (`[s0, q0, s1, q1, s2, q2]`). */
 function cropSquare(
   img: RawImage, cx: number, cy: number, side: number, size: number, order: 'bgr' | 'rgb', out: Float32Array, offset: number, sums: Float64Array | undefined,
@@ -52,15 +71,14 @@ function cropSquare(
   const plane = size * size;
   const chans = order === 'bgr' ? [2, 1, 0] as const : [0, 1, 2] as const;
   const [c0, c1, c2] = chans;
-  // Source columns and weights, once per crop (sampling at pixel centres, as resamplers do).
-  // A tap outside the image reads 0: its offset is -1.
+  // Source columns and rows and their weights, once per crop. A tap outside the image reads 0: its offset is -1.
+  const cols = cropTaps(x0, scale, size);
+  const rows = cropTaps(y0, scale, size);
+  const colW = cols.weight;
   const left = new Int32Array(size);
   const right = new Int32Array(size);
-  const colW = new Float64Array(size);
   for (let ox = 0; ox < size; ox++) {
-    const sx = x0 + (ox + 0.5) * scale - 0.5;
-    const xA = Math.floor(sx);
-    colW[ox] = sx - xA;
+    const xA = cols.first[ox]!;
     left[ox] = xA >= 0 && xA < width ? xA * channels : -1;
     right[ox] = xA + 1 >= 0 && xA + 1 < width ? (xA + 1) * channels : -1;
   }
@@ -102,9 +120,8 @@ function cropSquare(
     }
   };
   for (let oy = 0; oy < size; oy++) {
-    const sy = y0 + (oy + 0.5) * scale - 0.5;
-    const yA = Math.floor(sy);
-    const fy = sy - yA;
+    const yA = rows.first[oy]!;
+    const fy = rows.weight[oy]!;
     if (rowTop !== yA) {
       if (rowBottom === yA) {
         [hTop, hBottom] = [hBottom, hTop];

@@ -19,8 +19,9 @@
   ;; One window row interpolated along x: h[c·size + ox] = v + fx·(w − v), v and w the taps of channel c.
   (func $hrow (param $row i32) (param $k0 i32) (param $k1 i32) (param $k2 i32) (param $size i32)
               (param $colL i32) (param $colR i32) (param $colW i32) (param $h i32)
-    (local $ox i32) (local $p i32) (local $q i32) (local $fx f64) (local $v f64) (local $o i32) (local $plane i32)
-    (local.set $plane (i32.shl (local.get $size) (i32.const 3)))
+    (local $ox i32) (local $p i32) (local $q i32) (local $fx f64) (local $v f64) (local $o i32) (local $channelBytes i32)
+    ;; bytes from one channel's row to the next in h
+    (local.set $channelBytes (i32.shl (local.get $size) (i32.const 3)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $ox) (local.get $size)))
@@ -32,12 +33,12 @@
         (f64.store (local.get $o)
           (f64.add (local.get $v) (f64.mul (local.get $fx)
             (f64.sub (f64.convert_i32_u (i32.load8_u (i32.add (local.get $q) (local.get $k0)))) (local.get $v)))))
-        (local.set $o (i32.add (local.get $o) (local.get $plane)))
+        (local.set $o (i32.add (local.get $o) (local.get $channelBytes)))
         (local.set $v (f64.convert_i32_u (i32.load8_u (i32.add (local.get $p) (local.get $k1)))))
         (f64.store (local.get $o)
           (f64.add (local.get $v) (f64.mul (local.get $fx)
             (f64.sub (f64.convert_i32_u (i32.load8_u (i32.add (local.get $q) (local.get $k1)))) (local.get $v)))))
-        (local.set $o (i32.add (local.get $o) (local.get $plane)))
+        (local.set $o (i32.add (local.get $o) (local.get $channelBytes)))
         (local.set $v (f64.convert_i32_u (i32.load8_u (i32.add (local.get $p) (local.get $k2)))))
         (f64.store (local.get $o)
           (f64.add (local.get $v) (f64.mul (local.get $fx)
