@@ -50,12 +50,16 @@ export function parseJointsMat(bytes: Uint8Array, source = 'joints.mat'): Joints
   const jointsPx = new Float64Array(n * K * 2);
   const visible = new Uint8Array(n * K);
   const d = v.data;
+  // Column-major strides of value c (x, y, flag) of joint k in image i, for either layout.
+  const cStride = layout === 'lsp' ? 1 : matIndex(dims, 0, 1);
+  const kStride = layout === 'lsp' ? matIndex(dims, 0, 1) : 1;
+  const iStride = matIndex(dims, 0, 0, 1);
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < K; k++) {
-      const at = (c: number) => d[layout === 'lsp' ? matIndex(dims, c, k, i) : matIndex(dims, k, c, i)]!;
-      jointsPx[(i * K + k) * 2] = at(0);
-      jointsPx[(i * K + k) * 2 + 1] = at(1);
-      visible[i * K + k] = layout === 'lsp' ? 1 : at(2) === 1 ? 1 : 0;
+      const at = i * iStride + k * kStride;
+      jointsPx[(i * K + k) * 2] = d[at]!;
+      jointsPx[(i * K + k) * 2 + 1] = d[at + cStride]!;
+      visible[i * K + k] = layout === 'lsp' ? 1 : d[at + 2 * cStride] === 1 ? 1 : 0;
     }
   }
   return { layout, count: n, jointsPx, visible };
