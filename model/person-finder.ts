@@ -4,13 +4,10 @@
  * (data/bbox.ts `boxFromJoints`), then again `rounds` times on a square crop
  * around that box, where the person has the size it was trained on.
  */
-import { boxFromJoints } from '../data/bbox.js';
+import { boxFromJoints, type BoxXywhPx } from '../data/bbox.js';
 import type { RawImage } from '../data/transforms/square-crop.js';
 import { decodeJoints, preprocessCrop, type BoxXyxy } from '../data/transforms/legacy.js';
 import type { FinderModel } from './model-source.js';
-
-/** A person box `x, y, w, h` in pixels. */
-export type BoxXywh = [number, number, number, number];
 
 /** What the finder needs from its model's owner: a session runner and input tensors. */
 export interface FinderRuntime {
@@ -28,11 +25,11 @@ export interface FinderRuntime {
  */
 export async function findPeople(
   finder: FinderModel, joints: number, runtime: FinderRuntime, x: Float32Array, wholeBoxes: readonly BoxXyxy[], images: readonly RawImage[],
-): Promise<BoxXywh[]> {
+): Promise<BoxXywhPx[]> {
   const { inputSize: s, channels } = finder.model.metadata;
   const k = joints;
   const b = wholeBoxes.length;
-  const boxesIn = async (input: Float32Array, crops: readonly BoxXyxy[], fallback: (i: number) => BoxXywh) => {
+  const boxesIn = async (input: Float32Array, crops: readonly BoxXyxy[], fallback: (i: number) => BoxXywhPx) => {
     const r = await runtime.run(finder.model.onnxPath, input, [b, 3, s, s]);
     return crops.map((crop, i) => boxFromJoints(decodeJoints(r.y.subarray(i * 2 * k, (i + 1) * 2 * k), crop, s), finder.boxScale, images[i]!) ?? fallback(i));
   };

@@ -13,8 +13,6 @@
 import { attr, channelsOf, DT, freshNamer, GraphPassError, tensor, type ModelProto, type NodeProto } from './graph.js';
 import { lrnBandMatrix, lrnPowerTail } from '../lrn-band-form.js';
 
-export { lrnBandMatrix };
-
 /** Rewrites every LRN of `m` in place; returns how many were rewritten. */
 export function rewriteLrnAsBand(m: ModelProto): number {
   const g = m.graph!;

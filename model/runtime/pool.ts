@@ -57,9 +57,14 @@ export class InferencePool implements InferenceBackend {
     });
   }
 
+  /** Every call on a closed pool: `E_CLOSED`. */
+  private assertOpen(): void {
+    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
+  }
+
   /** Runs `x` (`[N, 3, S, S]`, transferred: do not use it afterwards) through the model at `modelPath`. */
   async run(modelPath: string, x: Float32Array, dims: readonly number[]): Promise<RunResult> {
-    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
+    this.assertOpen();
     const task: InferenceTask = { modelPath, x, dims };
     const transfer = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && !(x.buffer instanceof SharedArrayBuffer);
     const r = (await this.pool.run(task, transfer ? { transferList: [x.buffer as ArrayBuffer] } : {})) as { y: Float32Array; dims: number[]; ms: number; x: Float32Array };
@@ -68,19 +73,19 @@ export class InferencePool implements InferenceBackend {
 
   /** An image's cascade refinement on a worker: its pixels are copied there, its crops built there. */
   async refine(task: RefineTask): Promise<{ jointsPx: [number, number][]; sessionMs: number }> {
-    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
+    this.assertOpen();
     return (await this.pool.run({ refine: task })) as { jointsPx: [number, number][]; sessionMs: number };
   }
 
   /** Opens the sessions of `modelPaths` in every worker, all at once (they are created in parallel). */
   async open(modelPaths: readonly string[]): Promise<void> {
-    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
+    this.assertOpen();
     await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ open: modelPaths })));
   }
 
   /** Resolves once every worker has started (onnxruntime loaded), without opening a session. */
   async ping(): Promise<void> {
-    if (this.closed) throw new DeepPoseError('E_CLOSED', 'the inference pool is closed');
+    this.assertOpen();
     await Promise.all(Array.from({ length: this.workers }, () => this.pool.run({ ping: true })));
   }
 
