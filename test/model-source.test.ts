@@ -7,7 +7,7 @@ import { ModelSourceError, resolveModels, resolveStageModels, DEFAULT_CASCADE } 
 import { convertCheckpointToFile } from '../model/convert.js';
 import { InferencePool, planThreads } from '../model/runtime/pool.js';
 import { OrtModel } from '../model/runtime/ort.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { DeepPoseError, InvalidArgumentError } from '../core/errors.js';
 import { CHAINER, scratch } from './helpers/paths.js';
 
 const tmp = scratch();
@@ -80,4 +80,9 @@ test('the worker pool gives the same output as a session on this thread', async 
   } finally {
     await pool.close();
   }
+  // BAD CALL: every call on a closed pool is refused with its code.
+  const closed = (e: unknown) => e instanceof DeepPoseError && e.code === 'E_CLOSED' && e.message === 'the inference pool is closed';
+  await assert.rejects(pool.run(onnx, x.slice(), [2, 3, 220, 220]), closed);
+  await assert.rejects(pool.open([onnx]), closed);
+  await assert.rejects(pool.ping(), closed);
 });
