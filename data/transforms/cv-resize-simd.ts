@@ -2,7 +2,7 @@
  * `cvResizeLinear` (./cv-resize.ts) on WebAssembly SIMD (./cv-resize.wat):
  * OpenCV's integer arithmetic, four elements at a time, from the same
  * `resizePlan`, so the same bytes (test/cv-resize-simd.test.ts) in about a
- * fifth of the time. It is the legacy stage-1 crop of every image that
+ * quarter of the time. It is the legacy stage-1 crop of every image that
  * `eval`, `predict` and the service see.
  *
  * The kernel reads the crop's pixels from its own memory: each call copies
