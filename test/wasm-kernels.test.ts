@@ -15,7 +15,7 @@ const DIR = path.join(ROOT, 'data', 'transforms');
 test('every data/transforms/*.wat is embedded as its compiled bytes', async () => {
   const { compileWat } = (await import(pathToFileURL(path.join(ROOT, 'tools', 'wasm-compile.mjs')).href)) as { compileWat(file: string): Promise<Buffer> };
   const wats = readdirSync(DIR).filter((f) => f.endsWith('.wat')).sort();
-  assert.deepEqual(wats, ['cv-resize.wat', 'square-crop.wat']);
+  assert.deepEqual(wats, ['cv-resize.wat', 'planar-gcn.wat', 'square-crop.wat']);
   for (const file of wats) {
     const name = file.replace(/\.wat$/, '');
     const compiled = (await compileWat(path.join(DIR, file))).toString('base64');

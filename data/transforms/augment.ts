@@ -22,7 +22,8 @@
  */
 import type { Rng } from '../../core/random.js';
 import type { Skeleton } from '../skeletons.js';
-import { gcnInPlace, jointsBox, legacyCropBox, type BoxXyxy, type CentreBox } from './legacy.js';
+import { gcnInPlace } from './gcn.js';
+import { jointsBox, legacyCropBox, type BoxXyxy, type CentreBox } from './legacy.js';
 import type { RawImage } from './square-crop.js';
 
 export interface AugmentOptions {

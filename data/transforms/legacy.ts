@@ -15,6 +15,8 @@ import { loadSharp } from '../sharp-module.js';
 import { DeepPoseError } from '../../core/errors.js';
 import { decodeImage, ImageDecodeError } from '../image.js';
 import { cvResizeLinearSimd } from './cv-resize-simd.js';
+import { planarGcn } from './gcn.js';
+import { planarGcnKernel } from './planar-gcn-kernel.js';
 import type { RawImage } from './square-crop.js';
 
 /** A crop box `[x0, y0, x1, y1]` in integer pixels (x1, y1 exclusive). */
@@ -22,8 +24,6 @@ export type BoxXyxy = [number, number, number, number];
 
 /** Scale of the legacy crop around the person box. */
 export const LEGACY_CROP_ZOOM = 1.5;
-/** GCN's epsilon. */
-export const GCN_EPSILON = 1e-5;
 /** sharp's resize kernels. */
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3' | 'mks2013' | 'mks2021';
 
@@ -107,76 +107,6 @@ export function decodeJoints(yNorm: ArrayLike<number>, box: BoxXyxy, size: numbe
   return out;
 }
 
-/** Global contrast normalisation of one planar `[3, S, S]` image, in place. */
-export function gcnInPlace(x: Float32Array, size: number): void {
-  const plane = size * size;
-  for (let c = 0; c < 3; c++) {
-    const p = x.subarray(c * plane, (c + 1) * plane);
-    let sum = 0;
-    let sq = 0;
-    for (let i = 0; i < plane; i++) {
-      const v = p[i]!;
-      sum += v;
-      sq += v * v;
-    }
-    normalisePlane(p, sum, sq);
-  }
-}
-
-/**
- * GCN of a plane of `n` values from their sum and sum of squares: the mean
- * and the factor `1 / (std + eps)` (population std), so that
- * `(v − mean) · scale` normalises `v`.
- */
-export function gcnMeanScale(sum: number, sq: number, n: number): { mean: number; scale: number } {
-  const mean = sum / n;
-  const std = Math.sqrt(Math.max(0, sq / n - mean * mean));
-  return { mean, scale: 1 / (std + GCN_EPSILON) };
-}
-
-/** `(v − mean) / (std + eps)` given the plane's sum and sum of squares (population std), in place. */
-export function normalisePlane(p: Float32Array, sum: number, sq: number): void {
-  const n = p.length;
-  const { mean, scale } = gcnMeanScale(sum, sq, n);
-  for (let i = 0; i < n; i++) p[i] = (p[i]! - mean) * scale;
-}
-
-/**
- * Interleaved 8-bit RGB `[S, S, 3]` → planar float32 `[3, S, S]` in `order`,
- * GCN'd, in two passes (the per-channel sums are taken while converting).
- */
-export function planarGcn(rgb: Uint8Array, size: number, order: 'bgr' | 'rgb', out: Float32Array = new Float32Array(3 * size * size)): Float32Array {
-  const plane = size * size;
-  // The values are bytes: a histogram per channel gives the exact sums, and a
-  // 256-entry table per channel holds each byte's normalised value (the same
-  // float arithmetic as normalisePlane, once per value instead of per pixel).
-  const hist = new Int32Array(3 * 256);
-  for (let j = 0; j < 3 * plane; j += 3) {
-    hist[rgb[j]!]!++;
-    hist[256 + rgb[j + 1]!]!++;
-    hist[512 + rgb[j + 2]!]!++;
-  }
-  const table = new Float32Array(256);
-  // The table's float32 values are copied as their bit patterns (no float conversions per pixel).
-  const tableBits = new Int32Array(table.buffer);
-  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
-  const src = order === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
-    const ch = src[c]!;
-    let sum = 0;
-    let sq = 0;
-    for (let v = 0; v < 256; v++) {
-      const n = hist[ch * 256 + v]!;
-      sum += n * v;
-      sq += n * v * v;
-    }
-    const { mean, scale } = gcnMeanScale(sum, sq, plane);
-    for (let v = 0; v < 256; v++) table[v] = (v - mean) * scale;
-    const p = c * plane;
-    for (let i = 0, j = ch; i < plane; i++, j += 3) outBits[p + i] = tableBits[rgb[j]!]!;
-  }
-  return out;
-}
 /**
  * Crop, resize, channel order and GCN: the model's input for one image,
  * planar float32 `[3, S, S]`.
@@ -195,7 +125,7 @@ export async function preprocessCrop(
     // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice.
     const raw = 'encoded' in img ? await decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
     if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
-    return planarGcn(cvResizeLinearSimd(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
+    return planarGcnKernel(cvResizeLinearSimd(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
   }
   const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
@@ -229,7 +159,7 @@ const scratch = new Map<number, Uint8Array<ArrayBuffer>>();
 
 /**
  * This thread's buffer for a resized `s × s` crop on its way to
- * `planarGcn` (used and done with before anything else runs, so one per
+ * `planarGcnKernel` (used and done with before anything else runs, so one per
  * size serves every call): a fresh one per image costs its pages'
  * first-write faults.
  */

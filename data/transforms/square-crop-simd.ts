@@ -12,7 +12,7 @@
  * than it saves, and the JavaScript path runs instead — the same result.
  * One instance per thread, created on first use.
  */
-import { gcnMeanScale } from './legacy.js';
+import { gcnMeanScale } from './gcn.js';
 import { cropSquareGcnInto, cropTaps, type RawImage } from './square-crop.js';
 import { SQUARE_CROP_WASM_BASE64 } from './square-crop-wasm.js';
 import { ensureBytes, instantiateWasm, layoutBytes, type WasmMemory } from './wasm-instance.js';

@@ -4,7 +4,7 @@
  * joint-centred crops (inference and training alike), where the crop may
  * reach past the image border.
  */
-import { normalisePlane } from './legacy.js';
+import { normalisePlane } from './gcn.js';
 
 /** A decoded image: interleaved 8-bit pixels, row-major. */
 export interface RawImage {
