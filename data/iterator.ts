@@ -20,13 +20,17 @@
  * - `threads: 0` builds batches in the calling thread (no pool).
  */
 import os from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { buildBatch, DEFAULT_BATCH_CONFIG, type BoxSource, type BatchConfig, type BatchData, type BatchFailure, type BatchTask, type SampleRef, type SkippedSample, type TransformMode } from './batch.js';
 import type { PoseDataset, PoseSample } from './dataset.js';
 import { SampleLoadError } from './dataset-errors.js';
 import { DeepPoseError, invalidArgument } from '../core/errors.js';
 import { createRng, permutation } from '../core/random.js';
 import type { AugmentOptions } from './transforms/augment.js';
+import { requireCommonJs } from '../core/require-commonjs.js';
+
+/** piscina (CommonJS, required: see core/require-commonjs.ts). */
+const piscina = requireCommonJs<typeof import('piscina')>('piscina');
 
 export interface IteratorOptions {
   /** Samples per batch B. */
@@ -137,7 +141,7 @@ export class PoseBatchIterator implements AsyncIterableIterator<PoseBatch> {
     this.samples = dataset.samples.map(toRef);
     this.extra = options.worker?.extra;
     this.ownWorker = options.worker !== undefined;
-    this.pool = threads > 0 ? new Piscina({ filename: options.worker?.url ?? WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: 1 }) : undefined;
+    this.pool = threads > 0 ? new piscina.Piscina({ filename: options.worker?.url ?? WORKER, minThreads: threads, maxThreads: threads, idleTimeout: 1000, concurrentTasksPerWorker: 1 }) : undefined;
   }
 
   private order(epoch: number): Uint32Array {

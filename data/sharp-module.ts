@@ -5,6 +5,7 @@
  * commands that never touch pixels (`--help`, `inspect`) never pay it.
  */
 import type Sharp from 'sharp';
+import { requireCommonJs } from '../core/require-commonjs.js';
 
 let loading: Promise<typeof Sharp> | undefined;
 
@@ -22,5 +23,5 @@ export async function sharpForBusyThreads(): Promise<void> {
 
 /** The sharp module (the same promise for every caller). */
 export function loadSharp(): Promise<typeof Sharp> {
-  return (loading ??= import('sharp').then((m) => m.default));
+  return (loading ??= Promise.resolve().then(() => requireCommonJs<typeof Sharp>('sharp')));
 }

@@ -6,17 +6,21 @@
  * and turns any failure — commander's own parse errors included — into one
  * line with a code (tools/action.ts).
  */
-import { Command, CommanderError, Help } from 'commander';
+import type { Command } from 'commander';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../core/errors.js';
 import { COMMAND_TABLE, type CommandEntry } from './commands.js';
 import { reportError } from './action.js';
+import { requireCommonJs } from '../core/require-commonjs.js';
+
+/** commander (CommonJS, required: see core/require-commonjs.ts). */
+const commander = requireCommonJs<typeof import('commander')>('commander');
 
 /** The program with its global options, no commands yet. */
 export function createProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return new Command('deeppose')
+  return new commander.Command('deeppose')
     .description('Resurrect legacy Chainer DeepPose checkpoints: inspect, convert to ONNX, predict, serve, evaluate, train.')
     .version(pkg.version)
     .option('--verbose', 'print the full error detail and stack on failure')
@@ -48,7 +52,7 @@ export async function registerFor(program: Command, argv: readonly string[]): Pr
     return;
   }
   const terms = new Map(COMMAND_TABLE.map((c) => [c.name, c.term]));
-  const base = new Help();
+  const base = new commander.Help();
   program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? base.subcommandTerm(cmd) });
   for (const c of COMMAND_TABLE) program.command(c.name).description(c.description);
 }
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     const verbose = process.argv.includes('--verbose');
-    if (err instanceof CommanderError) {
+    if (err instanceof commander.CommanderError) {
       // --help and --version end here too, with exit code 0.
       if (err.exitCode === 0) process.exit(0);
       // `deeppose` alone, or a command group without its command: the help was printed.

@@ -5,10 +5,13 @@
  * worker keeps its sessions open between tasks (model/runtime/session-set.ts);
  * the input buffer arrives transferred, not copied.
  */
-import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { SessionSet } from './session-set.js';
 import { Float32BufferPool } from '../../core/buffer-pool.js';
 import { runRefineTask, type RefineTask } from '../cascade.js';
+import { requireCommonJs } from '../../core/require-commonjs.js';
+
+/** piscina (CommonJS, required: see core/require-commonjs.ts). */
+const { move, transferableSymbol, valueSymbol, workerData } = requireCommonJs<typeof import('piscina')>('piscina');
 
 export interface InferenceTask {
   readonly modelPath: string;
@@ -40,5 +43,5 @@ export default async function run(task: Task): Promise<Reply> {
   // Outputs are small ([N, 2K]): copied into a buffer of their own. The input goes back
   // to the caller, transferred, for its next batch.
   const reply = { y: Float32Array.from(r.y), dims: r.dims, ms: r.ms, x: task.x };
-  return move({ [transferableSymbol]: [reply.y.buffer, task.x.buffer], [valueSymbol]: reply }) as unknown as Reply;
+  return move({ [transferableSymbol]: [reply.y.buffer, task.x.buffer], [valueSymbol]: reply } as never) as unknown as Reply;
 }

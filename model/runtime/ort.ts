@@ -4,12 +4,16 @@
  * calling thread: callers on an HTTP event loop go through the worker pool
  * (model/runtime/pool.ts), never call this directly.
  */
-import ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { tempPathFor } from '../../core/write-atomic.js';
 import { recordSessionCache, sessionCacheEntry, sessionCacheUsable } from './session-cache.js';
 import { bandLrnBytes } from './band-lrn.js';
 import { InferenceError } from './inference-error.js';
+import { requireCommonJs } from '../../core/require-commonjs.js';
+
+/** onnxruntime's JavaScript API (CommonJS, required: see core/require-commonjs.ts). */
+const ort = requireCommonJs<typeof Ort>('onnxruntime-node');
 
 export { InferenceError };
 
@@ -56,10 +60,10 @@ export class OrtModel {
    * @param keepAlive bytes the session reads its graph and weights from in
    * place (an ORT-format cache entry): held as long as the session lives.
    */
-  private constructor(private readonly session: ort.InferenceSession, readonly name: string, private keepAlive?: Uint8Array) {}
+  private constructor(private readonly session: Ort.InferenceSession, readonly name: string, private keepAlive?: Uint8Array) {}
 
   static async load(model: string | Uint8Array, name: string, options: OrtOptions = {}): Promise<OrtModel> {
-    const opts: ort.InferenceSession.SessionOptions = {
+    const opts: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: Math.max(1, options.threads ?? 1),
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -91,7 +95,7 @@ export class OrtModel {
    * it is missing or unusable. Undefined when the cache cannot be used at all
    * (an unwritable directory): the caller opens the model as usual.
    */
-  private static async loadThroughCache(file: string, name: string, opts: ort.InferenceSession.SessionOptions, lrn: 'band' | 'onnx', dir: string): Promise<OrtModel | undefined> {
+  private static async loadThroughCache(file: string, name: string, opts: Ort.InferenceSession.SessionOptions, lrn: 'band' | 'onnx', dir: string): Promise<OrtModel | undefined> {
     let entry: Awaited<ReturnType<typeof sessionCacheEntry>>;
     try {
       entry = await sessionCacheEntry(dir, file, ort.env.versions.node ?? 'unknown', `lrn=${lrn}`);
@@ -113,7 +117,7 @@ export class OrtModel {
       }
     }
     const tmp = tempPathFor(entry.path);
-    let session: ort.InferenceSession;
+    let session: Ort.InferenceSession;
     try {
       await mkdir(dir, { recursive: true });
       const bytes = await readFile(file);
@@ -149,9 +153,9 @@ export class OrtModel {
   /** Runs the model; returns every output as float32 (other dtypes are refused). */
   async run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
     if (this.closed) throw new InferenceError(`${this.name}: session is closed`);
-    const inputs: Record<string, ort.Tensor> = {};
+    const inputs: Record<string, Ort.Tensor> = {};
     for (const [k, v] of Object.entries(feeds)) inputs[k] = new ort.Tensor('float32', v.data, v.dims as number[]);
-    let out: ort.InferenceSession.ReturnType;
+    let out: Ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(inputs);
     } catch (err) {

@@ -5,11 +5,15 @@
  * runs on and its intra-op threads compete for the same cores.
  */
 import os from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { DeepPoseError, invalidArgument } from '../../core/errors.js';
 import type { InferenceTask } from './inference-worker.js';
 import type { InferenceBackend, RunResult } from './backend.js';
 import type { RefineTask } from '../cascade.js';
+import { requireCommonJs } from '../../core/require-commonjs.js';
+
+/** piscina (CommonJS, required: see core/require-commonjs.ts). */
+const piscina = requireCommonJs<typeof import('piscina')>('piscina');
 
 export interface PoolOptions {
   /** Worker threads (default 1). */
@@ -48,7 +52,7 @@ export class InferencePool implements InferenceBackend {
     const plan = planThreads(options);
     this.workers = plan.workers;
     this.threads = plan.threads;
-    this.pool = new Piscina({
+    this.pool = new piscina.Piscina({
       filename: new URL('./inference-worker.js', import.meta.url).href,
       minThreads: plan.workers,
       maxThreads: plan.workers,
