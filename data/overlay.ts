@@ -8,6 +8,7 @@
 import { loadSharp } from './sharp-module.js';
 import { isValidPoint as valid, meanPoint as endpoint, type MaybePoint } from '../core/points.js';
 import type { Skeleton } from './skeletons.js';
+import { probeImage } from './image.js';
 import type { RawImage } from './transforms/square-crop.js';
 
 export type OverlayFormat = 'png' | 'jpeg' | 'webp';
@@ -71,4 +72,23 @@ export async function drawOverlay(image: Uint8Array | RawImage, jointsPx: readon
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   const format = options.format ?? 'png';
   return format === 'jpeg' ? out.jpeg({ quality: 90 }).toBuffer() : format === 'webp' ? out.webp({ quality: 90 }).toBuffer() : out.png().toBuffer();
+}
+
+/**
+ * `drawOverlay` on a thumbnail: the image (encoded bytes, EXIF orientation
+ * applied) shrunk to fit `maxSide` × `maxSide` (never enlarged), then the
+ * skeleton — `jointsPx` in the full image's pixels — drawn at the
+ * thumbnail's scale. One decode and one encode, where drawing on the full
+ * image and shrinking the result would take two of each.
+ */
+export async function drawOverlayThumbnail(bytes: Uint8Array, jointsPx: readonly Point[], skeleton: Skeleton, maxSide: number, options: OverlayOptions = {}): Promise<Buffer> {
+  const sharp = await loadSharp();
+  const { width, height } = await probeImage(bytes);
+  const { data, info } = await sharp(bytes).rotate().resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+    .removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const sx = info.width / width;
+  const sy = info.height / height;
+  const scaled = jointsPx.map((p) => (valid(p) ? ([p[0] * sx, p[1] * sy] as const) : p));
+  const box = options.box ? ([options.box[0] * sx, options.box[1] * sy, options.box[2] * sx, options.box[3] * sy] as const) : undefined;
+  return drawOverlay({ data, width: info.width, height: info.height, channels: info.channels }, scaled, skeleton, { format: 'jpeg', ...options, ...(box ? { box } : {}) });
 }

@@ -201,8 +201,9 @@ export class PoseModel implements PoseEstimator {
     const runnerOptions = { ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options };
     // onnxruntime loads on this thread only for a model run here (never for `--help`).
     const pool: InferenceBackend = options.inThread ? new (await import('./runtime/in-thread.js')).InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
-    // The image library loads on this thread meanwhile (data/sharp-module.ts).
-    loadSharp().catch(() => undefined);
+    // The image library loads on this thread meanwhile (data/sharp-module.ts), unless this
+    // thread runs nothing (openStages 0: `deeppose eval`, whose worker threads decode).
+    if (options.openStages !== 0) loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
     try {
       resolved = await resolveModels(specs, options.log);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { drawOverlay } from '../data/overlay.js';
+import { drawOverlay, drawOverlayThumbnail } from '../data/overlay.js';
 import { LSP14 } from '../data/skeletons.js';
 
 const hex = (c: string) => [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16));
@@ -44,6 +44,27 @@ test('left and right limbs differ in colour; limbs touching a missing joint are 
     const out = await drawOverlay(bg, joints, LSP14, { format, labels: true, box: [5, 5, 50, 50] });
     assert.equal((await sharp(out).metadata()).format, format);
   }
+});
+
+test('a thumbnail overlay: the image shrunk to fit, the limb drawn at the thumbnail\'s scale', async () => {
+  // 800 × 600 black; the right lower leg from (100, 450) to (700, 450) in the full image's pixels.
+  const bg = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#000000' } }).jpeg().toBuffer();
+  const joints: ([number, number] | null)[] = LSP14.joints.map(() => null);
+  joints[0] = [100, 450];
+  joints[1] = [700, 450];
+  const jpeg = await drawOverlayThumbnail(new Uint8Array(bg), joints, LSP14, 200, { lineWidth: 6 });
+  const { at, info } = await pixels(jpeg);
+  assert.deepEqual([info.width, info.height], [200, 150], 'fits 200 × 200, aspect kept');
+  const colour = hex(LSP14.limbs.find((l) => l.name === 'rightLowerLeg')!.colour);
+  // At a quarter of the scale: y 450 → 112.5, x 100…700 → 25…175.
+  for (const x of [60, 100, 140]) {
+    const p = at(x, 112);
+    p.forEach((v, i) => assert.ok(Math.abs(v - colour[i]!) < 60, `pixel ${x},112 = ${p}, expected ≈ ${colour}`));
+  }
+  for (const [x, y] of [[100, 60], [100, 140], [10, 112], [190, 112]] as const) assert.ok(at(x, y).every((v) => v < 40), `nothing drawn at ${x},${y}: ${at(x, y)}`);
+  // A small image is not enlarged.
+  const small = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#000000' } }).jpeg().toBuffer();
+  assert.equal((await sharp(await drawOverlayThumbnail(new Uint8Array(small), joints, LSP14, 200)).metadata()).width, 120);
 });
 
 test('contact sheet: a grid of equal cells with captions', async () => {

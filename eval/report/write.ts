@@ -2,8 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadSharp } from '../../data/sharp-module.js';
-import { drawOverlay } from '../../data/overlay.js';
+import { drawOverlayThumbnail } from '../../data/overlay.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
 import { mapLimit } from '../../core/concurrency.js';
 import type { EvalImage, EvalResult } from '../collector.js';
@@ -13,9 +12,11 @@ import { renderHtml, renderMarkdown, type OverlayTile } from './render.js';
 /** Overlay tiles drawn at once. */
 const OVERLAYS_IN_FLIGHT = 4;
 
+/** Longest side of an overlay tile, pixels. */
+const TILE_SIDE = 400;
+
 /** Best, median and worst images (`n` each) with overlays, when their files are at hand. */
 async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n: number): Promise<OverlayTile[]> {
-  const sharp = await loadSharp();
   const r = result.ranked;
   if (r.length === 0) return [];
   const mid = Math.max(0, Math.floor(r.length / 2) - Math.floor(n / 2));
@@ -35,9 +36,12 @@ async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n
     } catch {
       return undefined;
     }
-    // Drawn as JPEG at full quality: a lossless PNG would only be decoded again for the thumbnail.
-    const drawn = await drawOverlay(new Uint8Array(bytes), e.predPx, result.skeleton, { format: 'jpeg' });
-    const thumb = await sharp(drawn).resize({ width: 400, height: 400, fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82 }).toBuffer();
+    let thumb: Buffer;
+    try {
+      thumb = await drawOverlayThumbnail(new Uint8Array(bytes), e.predPx, result.skeleton, TILE_SIDE);
+    } catch {
+      return undefined; // an image that no longer decodes leaves its tile out
+    }
     return { group, image: x.image, caption: `error ${x.meanNormalisedError.toFixed(3)} × torso, PDJ@0.2 ${(100 * x.pdj20).toFixed(0)}%`, dataUri: `data:image/jpeg;base64,${thumb.toString('base64')}` };
   });
   return tiles.filter((t): t is OverlayTile => t !== undefined);

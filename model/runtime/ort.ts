@@ -12,8 +12,17 @@ import { bandLrnBytes } from './band-lrn.js';
 import { InferenceError } from './inference-error.js';
 import { requireCommonJs } from '../../core/require-commonjs.js';
 
-/** onnxruntime's JavaScript API (CommonJS, required: see core/require-commonjs.ts). */
-const ort = requireCommonJs<typeof Ort>('onnxruntime-node');
+let api: typeof Ort | undefined;
+
+/**
+ * onnxruntime's JavaScript API, loaded on first use (CommonJS, required: see
+ * core/require-commonjs.ts): a thread that imports this module without
+ * opening a session — `deeppose eval`'s main thread, whose worker threads
+ * run the model — never loads the native library.
+ */
+function ort(): typeof Ort {
+  return (api ??= requireCommonJs<typeof Ort>('onnxruntime-node'));
+}
 
 export { InferenceError };
 
@@ -82,8 +91,8 @@ export class OrtModel {
         if (rewritten !== bytes || typeof model !== 'string') model = rewritten;
       }
       const session = typeof model === 'string'
-        ? await ort.InferenceSession.create(model, opts)
-        : await ort.InferenceSession.create(model, opts);
+        ? await ort().InferenceSession.create(model, opts)
+        : await ort().InferenceSession.create(model, opts);
       return new OrtModel(session, name);
     } catch (err) {
       throw new InferenceError(`${name}: onnxruntime could not load the model (${(err as Error).message.split('\n')[0]})`, err);
@@ -98,7 +107,7 @@ export class OrtModel {
   private static async loadThroughCache(file: string, name: string, opts: Ort.InferenceSession.SessionOptions, lrn: 'band' | 'onnx', dir: string): Promise<OrtModel | undefined> {
     let entry: Awaited<ReturnType<typeof sessionCacheEntry>>;
     try {
-      entry = await sessionCacheEntry(dir, file, ort.env.versions.node ?? 'unknown', `lrn=${lrn}`);
+      entry = await sessionCacheEntry(dir, file, ort().env.versions.node ?? 'unknown', `lrn=${lrn}`);
     } catch {
       return undefined;
     }
@@ -106,7 +115,7 @@ export class OrtModel {
       try {
         // ORT format, used in place: no parsing into a second copy of the weights.
         const bytes = await readFile(entry.path);
-        const session = await ort.InferenceSession.create(bytes, {
+        const session = await ort().InferenceSession.create(bytes, {
           ...opts,
           graphOptimizationLevel: 'disabled',
           extra: { session: { ...(opts.extra as { session?: object } | undefined)?.session, use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' } },
@@ -123,7 +132,7 @@ export class OrtModel {
       const bytes = await readFile(file);
       const prepared = lrn === 'band' ? bandLrnBytes(bytes) : bytes;
       // Severity 3: the runtime's warning that such a graph belongs to this machine is what the key encodes.
-      session = await ort.InferenceSession.create(prepared, {
+      session = await ort().InferenceSession.create(prepared, {
         ...opts,
         optimizedModelFilePath: tmp,
         logSeverityLevel: 3,
@@ -154,7 +163,7 @@ export class OrtModel {
   async run(feeds: Record<string, FloatTensor>): Promise<Record<string, FloatTensor>> {
     if (this.closed) throw new InferenceError(`${this.name}: session is closed`);
     const inputs: Record<string, Ort.Tensor> = {};
-    for (const [k, v] of Object.entries(feeds)) inputs[k] = new ort.Tensor('float32', v.data, v.dims as number[]);
+    for (const [k, v] of Object.entries(feeds)) inputs[k] = new (ort().Tensor)('float32', v.data, v.dims as number[]);
     let out: Ort.InferenceSession.ReturnType;
     try {
       out = await this.session.run(inputs);
