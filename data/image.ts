@@ -113,6 +113,38 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   }
 }
 
+/**
+ * Decodes the region `box` (`[x0, y0, x1, y1]`, whole pixels inside the
+ * upright image) of an encoded image, for a caller that reads nothing else
+ * (the legacy stage-1 crop): the pixels are those of the same region of
+ * `decodeImage`'s output, to the byte. For an upright 3-channel image (most
+ * photos) only the region is written out — on LSPET's test split the crop
+ * is about a third of the image, so the output buffer, its page faults and
+ * the copies after it shrink with it, and the decoder stops after the
+ * region's last row; `image` is then the region alone and `boxInImage`
+ * `[0, 0, w, h]`. Any other image, or a box that is not whole pixels
+ * inside it, is decoded whole and the box handed back unchanged.
+ */
+export async function decodeImageRegion(bytes: Uint8Array, box: readonly [number, number, number, number], options: DecodeOptions = {}): Promise<{ image: DecodedImage; boxInImage: [number, number, number, number] }> {
+  const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
+  const [x0, y0, x1, y1] = box;
+  const inside = header && Number.isInteger(x0) && Number.isInteger(y0) && Number.isInteger(x1) && Number.isInteger(y1)
+    && x0 >= 0 && y0 >= 0 && x1 <= header.width && y1 <= header.height && x1 > x0 && y1 > y0;
+  if (header && inside && header.plainRgb && header.orientation === 1) {
+    const sharp = await loadSharp();
+    try {
+      const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
+        .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 }).raw().toBuffer({ resolveWithObject: true });
+      if (info.channels === 3) {
+        return { image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 }, boxInImage: [0, 0, info.width, info.height] };
+      }
+    } catch (err) {
+      throw new ImageDecodeError(`${options.name ?? 'image'}: corrupt or truncated image (${firstLine(err)})`, err);
+    }
+  }
+  return { image: await decodeImage(bytes, { ...options, probed: true }), boxInImage: [x0, y0, x1, y1] };
+}
+
 function firstLine(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!.replace(/^Input buffer /, '');
 }

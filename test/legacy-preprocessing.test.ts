@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeImage } from '../data/image.js';
+import sharp from 'sharp';
+import { decodeImage, decodeImageRegion, probeImage } from '../data/image.js';
 import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints, preprocessCrop, CropError, type Resampler } from '../data/transforms/legacy.js';
 import { cvResizeLinear } from '../data/transforms/cv-resize.js';
 import { readNpz } from '../model/io/npz.js';
@@ -77,6 +78,35 @@ test('input tensors match the legacy code\'s (OpenCV\'s resize reproduced; sharp
   assert.ok(ours.mean < 1e-4, `mean abs difference ${ours.mean}`);
   assert.ok(ours.max < 0.05, `max abs difference ${ours.max}`);
   assert.ok(affine.mean > 100 * ours.mean && resize.mean > affine.mean);
+});
+
+test('an encoded image decoded only as far as its crop: the same tensor as from the whole decode (24 LSPET JPEGs, a rotated JPEG, a PNG)', async () => {
+  const same = async (bytes: Uint8Array, box: [number, number, number, number], what: string) => {
+    const probed = await probeImage(bytes);
+    const fromBytes = await preprocessCrop({ encoded: bytes, ...probed }, box, { size: 220, channels: 'bgr' });
+    const fromPixels = await preprocessCrop(await decodeImage(bytes), box, { size: 220, channels: 'bgr' });
+    assert.deepEqual(new Int32Array(fromBytes.buffer), new Int32Array(fromPixels.buffer), what);
+  };
+  for (let i = 0; i < names.length; i++) {
+    const { box } = await sample(i);
+    await same(new Uint8Array(readFileSync(path.join(DIR, 'images', names[i]!))), box, names[i]!);
+  }
+  // The region itself: exactly those rows and columns of the whole decode; then the fallbacks.
+  const jpeg = new Uint8Array(readFileSync(path.join(DIR, 'images', names[0]!)));
+  const whole = await decodeImage(jpeg);
+  const { image, boxInImage } = await decodeImageRegion(jpeg, [10, 20, 110, 70]);
+  assert.deepEqual([image.width, image.height, boxInImage], [100, 50, [0, 0, 100, 50]], 'an upright JPEG: the region alone');
+  for (let y = 0; y < 50; y++) {
+    const row = whole.data.subarray(((20 + y) * whole.width + 10) * 3, ((20 + y) * whole.width + 110) * 3);
+    assert.deepEqual(image.data.subarray(y * 300, (y + 1) * 300), row, `region row ${y}`);
+  }
+  const rotated = new Uint8Array(await sharp(jpeg).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+  const r = await decodeImageRegion(rotated, [5, 5, 60, 90]);
+  assert.deepEqual(r.boxInImage, [5, 5, 60, 90], 'an EXIF-rotated JPEG is decoded whole (the region is of the upright image)');
+  assert.equal(r.image.width, (await probeImage(rotated)).width);
+  await same(rotated, [5, 5, 60, 90], 'rotated JPEG');
+  await same(new Uint8Array(await sharp(jpeg).png().toBuffer()), [0, 3, whole.width, whole.height], 'PNG, box to the edges');
+  assert.deepEqual((await decodeImageRegion(jpeg, [0.5, 0, 20, 20])).boxInImage, [0.5, 0, 20, 20], 'a box that is not whole pixels: the whole image');
 });
 
 test('OpenCV\'s resize, by hand: weights, clamped edges, the SIMD and scalar kernels, the 2× area case', () => {

@@ -14,11 +14,17 @@ import { cropSquareGcnSimd } from '../data/transforms/square-crop-simd.js';
 
 
 
-/** Index of the first value whose bits differ, or -1. */
+/**
+ * Index of the first value whose bits differ, or -1. Two NaNs count as the
+ * same: a NaN's sign and payload bits are not fixed by the arithmetic (this
+ * test failed now and then on a NaN against a NaN with other bits, the
+ * JavaScript's depending on how V8 compiled it), and no caller can tell
+ * NaNs apart.
+ */
 function firstDifference(a: Float32Array, b: Float32Array): number {
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
   return -1;
 }
 

@@ -13,7 +13,7 @@
  */
 import { loadSharp } from '../sharp-module.js';
 import { DeepPoseError } from '../../core/errors.js';
-import { decodeImage, ImageDecodeError } from '../image.js';
+import { decodeImageRegion, ImageDecodeError } from '../image.js';
 import { cvResizeLinearSimd } from './cv-resize-simd.js';
 import { planarGcn } from './gcn.js';
 import { planarGcnKernel } from './planar-gcn-kernel.js';
@@ -122,10 +122,13 @@ export async function preprocessCrop(
   const h = y1 - y0;
   const resampler = options.resampler ?? LEGACY_RESAMPLER;
   if (resampler === 'opencv-linear') {
-    // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice.
-    const raw = 'encoded' in img ? await decodeImage(img.encoded, { probed: true, maxPixels: Math.max(1, img.width * img.height) }) : img;
-    if (x1 > raw.width || y1 > raw.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${raw.width}×${raw.height} image`);
-    return planarGcnKernel(cvResizeLinearSimd(raw, box, s, s, resizeScratch(s)), s, options.channels, out);
+    // Decode (EXIF orientation applied, as imread → our decode), then OpenCV's resize of the slice:
+    // an encoded image only as far as the slice (the same pixels; data/image.ts decodeImageRegion).
+    if (x1 > img.width || y1 > img.height) throw new CropError(`crop box ${box.join(',')} reaches outside the ${img.width}×${img.height} image`);
+    const { image, boxInImage } = 'encoded' in img
+      ? await decodeImageRegion(img.encoded, box, { probed: true, maxPixels: Math.max(1, img.width * img.height) })
+      : { image: img, boxInImage: box };
+    return planarGcnKernel(cvResizeLinearSimd(image, boxInImage, s, s, resizeScratch(s)), s, options.channels, out);
   }
   const sharp = await loadSharp();
   // Encoded input: one pipeline decodes, applies EXIF orientation, crops and resamples.
