@@ -72,3 +72,26 @@ function pngMinimum(b: Uint8Array): number {
   const rowBytes = 1 + Math.ceil((width * samples * depth) / 8);
   return Math.floor((rowBytes * height) / 1032);
 }
+
+/**
+ * Whether the file ends as an intact `format` file does: a JPEG with its
+ * end-of-image marker (FF D9) as the last two bytes, a PNG with its IEND
+ * chunk as the last twelve, a WebP whose RIFF size is the file's. A file cut
+ * short fails; so does an intact one with bytes after its end (some cameras
+ * append them), which only means the caller takes its careful route. Other
+ * formats: false.
+ */
+export function endsIntact(bytes: Uint8Array, format: string): boolean {
+  const n = bytes.length;
+  if (format === 'jpeg') return n >= 4 && bytes[n - 2] === 0xff && bytes[n - 1] === 0xd9;
+  if (format === 'png') return n >= 12 && PNG_IEND.every((v, i) => bytes[n - 12 + i] === v);
+  if (format === 'webp') {
+    if (n < 12) return false;
+    const riffBytes = (bytes[4]! | (bytes[5]! << 8) | (bytes[6]! << 16)) + bytes[7]! * 2 ** 24;
+    return riffBytes + 8 === n;
+  }
+  return false;
+}
+
+/** A PNG's IEND chunk: length 0, type, CRC. */
+const PNG_IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82] as const;

@@ -7,7 +7,7 @@
 import { loadSharp } from './sharp-module.js';
 import { DeepPoseError } from '../core/errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
-import { minimumEncodedBytes } from './image-plausible.js';
+import { endsIntact, minimumEncodedBytes } from './image-plausible.js';
 import type { RawImage } from './transforms/square-crop.js';
 
 /** A decoded image: interleaved RGB, 8 bits per channel, EXIF orientation applied. */
@@ -122,15 +122,21 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
  * is about a third of the image, so the output buffer, its page faults and
  * the copies after it shrink with it, and the decoder stops after the
  * region's last row; `image` is then the region alone and `boxInImage`
- * `[0, 0, w, h]`. Any other image, or a box that is not whole pixels
- * inside it, is decoded whole and the box handed back unchanged.
+ * `[0, 0, w, h]`. Any other image, a file that does not end intact (cut
+ * short: `endsIntact`), or a box that is not whole pixels inside the image,
+ * is decoded whole and the box handed back unchanged — so a truncated file
+ * is refused here as everywhere. What the shortcut cannot see is damage
+ * inside an intact-ending file below the region: such a file can give its
+ * crop here where a whole decode refuses it.
  */
 export async function decodeImageRegion(bytes: Uint8Array, box: readonly [number, number, number, number], options: DecodeOptions = {}): Promise<{ image: DecodedImage; boxInImage: [number, number, number, number] }> {
   const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
   const [x0, y0, x1, y1] = box;
   const inside = header && Number.isInteger(x0) && Number.isInteger(y0) && Number.isInteger(x1) && Number.isInteger(y1)
     && x0 >= 0 && y0 >= 0 && x1 <= header.width && y1 <= header.height && x1 > x0 && y1 > y0;
-  if (header && inside && header.plainRgb && header.orientation === 1) {
+  // Only a file that ends intact: the decoder stops after the region's last row, so a file cut
+  // short below it would otherwise pass here where a whole decode refuses it.
+  if (header && inside && header.plainRgb && header.orientation === 1 && endsIntact(bytes, header.format)) {
     const sharp = await loadSharp();
     try {
       const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })

@@ -21,6 +21,8 @@ export interface OverlayOptions {
   readonly format?: OverlayFormat;
   /** Line width in pixels (default: scaled to the image, at least 2). */
   readonly lineWidth?: number;
+  /** JPEG or WebP quality, 1–100 (default 90). */
+  readonly quality?: number;
 }
 
 type Point = MaybePoint | undefined;
@@ -71,7 +73,8 @@ export async function drawOverlay(image: Uint8Array | RawImage, jointsPx: readon
   const out = sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 3 } })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
   const format = options.format ?? 'png';
-  return format === 'jpeg' ? out.jpeg({ quality: 90 }).toBuffer() : format === 'webp' ? out.webp({ quality: 90 }).toBuffer() : out.png().toBuffer();
+  const quality = options.quality ?? 90;
+  return format === 'jpeg' ? out.jpeg({ quality }).toBuffer() : format === 'webp' ? out.webp({ quality }).toBuffer() : out.png().toBuffer();
 }
 
 /**

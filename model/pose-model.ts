@@ -201,8 +201,9 @@ export class PoseModel implements PoseEstimator {
     const runnerOptions = { ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options };
     // onnxruntime loads on this thread only for a model run here (never for `--help`).
     const pool: InferenceBackend = options.inThread ? new (await import('./runtime/in-thread.js')).InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
-    // The image library loads on this thread meanwhile (data/sharp-module.ts), unless this
-    // thread runs nothing (openStages 0: `deeppose eval`, whose worker threads decode).
+    // The image library loads on this thread meanwhile (data/sharp-module.ts), unless no session
+    // opens now (openStages 0: `eval` and `train`, whose images are decoded elsewhere or later:
+    // sharp then loads on first use).
     if (options.openStages !== 0) loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
     try {

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeImage, decodeImageRegion, probeImage } from '../data/image.js';
+import { decodeImage, decodeImageRegion, ImageDecodeError, probeImage } from '../data/image.js';
+import { endsIntact } from '../data/image-plausible.js';
 import { decodeJoints, jointsBox, legacyCropBox, normaliseJoints, preprocessCrop, CropError, type Resampler } from '../data/transforms/legacy.js';
 import { cvResizeLinear } from '../data/transforms/cv-resize.js';
 import { readNpz } from '../model/io/npz.js';
@@ -107,6 +108,28 @@ test('an encoded image decoded only as far as its crop: the same tensor as from 
   await same(rotated, [5, 5, 60, 90], 'rotated JPEG');
   await same(new Uint8Array(await sharp(jpeg).png().toBuffer()), [0, 3, whole.width, whole.height], 'PNG, box to the edges');
   assert.deepEqual((await decodeImageRegion(jpeg, [0.5, 0, 20, 20])).boxInImage, [0.5, 0, 20, 20], 'a box that is not whole pixels: the whole image');
+});
+
+test('a file cut short is refused by the region decode as by the whole decode, even when the region lies above the cut', async () => {
+  const jpeg = new Uint8Array(readFileSync(path.join(DIR, 'images', names[0]!)));
+  for (const keep of [0.5, 0.99]) {
+    const cut = jpeg.subarray(0, Math.floor(jpeg.length * keep));
+    await assert.rejects(decodeImage(cut), ImageDecodeError);
+    await assert.rejects(decodeImageRegion(cut, [0, 0, 20, 20]), (e: unknown) => e instanceof ImageDecodeError && /corrupt or truncated image/.test(e.message), `cut at ${keep}`);
+  }
+});
+
+test('endsIntact: a JPEG, PNG and WebP end as intact files do; cut short, or with bytes after the end, they do not', async () => {
+  const jpeg = new Uint8Array(readFileSync(path.join(DIR, 'images', names[0]!)));
+  const png = new Uint8Array(await sharp(jpeg).png().toBuffer());
+  const webp = new Uint8Array(await sharp(jpeg).webp().toBuffer());
+  for (const [bytes, format] of [[jpeg, 'jpeg'], [png, 'png'], [webp, 'webp']] as const) {
+    assert.equal(endsIntact(bytes, format), true, `${format} intact`);
+    assert.equal(endsIntact(bytes.subarray(0, bytes.length - 1), format), false, `${format} one byte short`);
+    assert.equal(endsIntact(new Uint8Array([...bytes, 0, 0]), format), false, `${format} with two bytes after its end`);
+  }
+  assert.equal(endsIntact(jpeg, 'png'), false, 'a JPEG is not an intact PNG');
+  assert.equal(endsIntact(jpeg, 'gif'), false);
 });
 
 test('OpenCV\'s resize, by hand: weights, clamped edges, the SIMD and scalar kernels, the 2× area case', () => {

@@ -67,6 +67,26 @@ test('a thumbnail overlay: the image shrunk to fit, the limb drawn at the thumbn
   assert.equal((await sharp(await drawOverlayThumbnail(new Uint8Array(small), joints, LSP14, 200)).metadata()).width, 120);
 });
 
+test('a thumbnail overlay of an EXIF-rotated photo: joints and box in the upright image\'s pixels land where they belong', async () => {
+  // Stored 800 × 600 with orientation 6: upright it is 600 × 800, its thumbnail 150 × 200.
+  const stored = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#000000' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+  const joints: ([number, number] | null)[] = LSP14.joints.map(() => null);
+  joints[0] = [100, 450];
+  joints[1] = [500, 450];
+  const jpeg = await drawOverlayThumbnail(new Uint8Array(stored), joints, LSP14, 200, { lineWidth: 6, box: [100, 100, 200, 200] });
+  const { at, info } = await pixels(jpeg);
+  assert.deepEqual([info.width, info.height], [150, 200]);
+  const colour = hex(LSP14.limbs.find((l) => l.name === 'rightLowerLeg')!.colour);
+  // y 450 → 112.5, x 100…500 → 25…125.
+  for (const x of [50, 75, 100]) {
+    const p = at(x, 112);
+    p.forEach((v, i) => assert.ok(Math.abs(v - colour[i]!) < 60, `pixel ${x},112 = ${p}, expected ≈ ${colour}`));
+  }
+  assert.ok(at(75, 60).every((v) => v < 40), `nothing drawn at 75,60: ${at(75, 60)}`);
+  // The box's top edge, y 100 → 25, starts with a dash at x 25.
+  assert.ok(at(30, 25).every((v) => v > 150), `box edge at 30,25: ${at(30, 25)}`);
+});
+
 test('contact sheet: a grid of equal cells with captions', async () => {
   const { contactSheet } = await import('../data/contact-sheet.js');
   const red = await sharp({ create: { width: 50, height: 100, channels: 3, background: '#ff0000' } }).png().toBuffer();

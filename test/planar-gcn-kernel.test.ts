@@ -1,7 +1,8 @@
 /**
- * The WebAssembly GCN passes (data/transforms/planar-gcn-kernel.ts) against
- * the JavaScript definition (planarGcn, itself checked against the legacy
- * code's tensors in test/legacy-preprocessing.test.ts): the same float32
+ * The WebAssembly GCN passes (data/transforms/planar-gcn-kernel.ts, which
+ * the legacy crop uses: test/legacy-preprocessing.test.ts checks its tensors
+ * against the legacy code's) against the JavaScript definition (planarGcn,
+ * data/transforms/gcn.ts): the same float32
  * bits on random crops of both channel orders, odd sizes (an odd pixel
  * count leaves the kernel's histogram one pixel outside its pairs, a size
  * not a multiple of four leaves lookups outside its quads), flat and

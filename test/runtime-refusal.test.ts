@@ -45,3 +45,23 @@ test('eval and predict with a model the runtime refuses: one line [E_INFERENCE],
   assert.equal(prLines.length, 1, pr.stderr);
   assert.doesNotMatch(pr.stderr, /images failed/);
 });
+
+test('BAD CALL: an onnxruntime-node that cannot be loaded is named as the runtime, not as the model: one line [E_INFERENCE], exit 1', async () => {
+  // A preload that makes the package unloadable, as a missing native library would.
+  const preload = path.join(tmp.dir, 'no-onnxruntime.cjs');
+  writeFileSync(preload, `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === 'onnxruntime-node') throw new Error('libonnxruntime.so.1: cannot open shared object file');
+  return resolve.call(this, request, ...rest);
+};
+`);
+  const broken = cliRunner({ env: { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache'), NODE_OPTIONS: `--require ${preload}` }, cwd: tmp.dir });
+  const image = path.join(FIXTURES, 'lspet', 'images', 'im00001.jpg');
+  const pr = await broken('predict', '--stages', '1', '--box', 'whole', image);
+  assert.equal(pr.code, 1, pr.stderr);
+  const lines = pr.stderr.trim().split('\n').filter((l) => /E_INFERENCE/.test(l));
+  assert.equal(lines.length, 1, pr.stderr);
+  assert.match(lines[0]!, new RegExp(String.raw`onnxruntime-node: the inference runtime could not be loaded \(libonnxruntime\.so\.1: cannot open shared object file\); expected its native library for ${process.platform}-${process.arch} under node_modules/onnxruntime-node/bin.*\[E_INFERENCE\]$`));
+  assert.doesNotMatch(pr.stderr, /could not load the model|internal error/);
+});

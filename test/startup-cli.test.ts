@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Command, Help } from 'commander';
 import { commandToLoad, createProgram, registerFor } from '../tools/cli.js';
 import { COMMAND_TABLE, loadAllCommands } from '../tools/commands.js';
-import { CLI, scratch } from './helpers/paths.js';
+import { CLI, FIXTURES, scratch } from './helpers/paths.js';
 
 const run = promisify(execFile);
 const tmp = scratch();
@@ -65,4 +65,17 @@ test('`deeppose --help` loads no package but commander; `predict --help` no onnx
   const predict = await loaded('predict', '--help');
   assert.ok(predict.includes('commander'), predict.join(','));
   for (const heavy of ['onnxruntime-node', 'sharp', 'express', 'h5wasm', 'bullmq', 'ioredis']) assert.ok(!predict.includes(heavy), `${heavy} loaded by predict --help: ${predict.join(',')}`);
+});
+
+test('`eval` loads no onnxruntime on its main thread: its worker threads run the model', async () => {
+  const preload = path.join(tmp.dir, 'main-loaded.cjs');
+  writeFileSync(preload, `if (require('node:worker_threads').isMainThread) process.on('exit', () => {
+    const names = new Set(Object.keys(require.cache).filter((k) => k.includes('/node_modules/')).map((k) => k.split('/node_modules/').pop().split('/')[0]));
+    process.stderr.write('MAIN LOADED ' + [...names].sort().join(',') + '\\n');
+  });\n`);
+  const r = await run(process.execPath, ['-r', preload, CLI, 'eval', '--stages', '1', '--dataset', path.join(FIXTURES, 'lspet'), '--split', 'legacy-test', '--out', path.join(tmp.dir, 'report')], { env: { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') } });
+  const main = /MAIN LOADED (.*)/.exec(r.stderr)![1]!.split(',');
+  assert.ok(main.includes('sharp'), `the report's tiles load sharp: ${main.join(',')}`);
+  assert.ok(!main.includes('onnxruntime-node') && !main.includes('onnxruntime-common'), `onnxruntime loaded on eval's main thread: ${main.join(',')}`);
+  assert.match(r.stdout, /strict PCP/);
 });

@@ -1,4 +1,4 @@
-;; The two per-pixel passes of `planarGcn` (data/transforms/legacy.ts) in WebAssembly:
+;; The two per-pixel passes of `planarGcn` (data/transforms/gcn.ts) in WebAssembly:
 ;; the per-channel byte histograms that give each plane's exact sums, and the table
 ;; lookup that writes each byte's normalised float32 value into its plane. The tables
 ;; themselves (3 × 256 values from the sums) are computed by the caller with the

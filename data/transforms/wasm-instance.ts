@@ -1,6 +1,6 @@
 /**
  * Instantiating the project's small WebAssembly kernels (./square-crop.wat,
- * ./cv-resize.wat) from their embedded bytes, and laying out their memory.
+ * ./cv-resize.wat, ./planar-gcn.wat) from their embedded bytes, and laying out their memory.
  * Every pointer a kernel takes is a byte offset into its own memory.
  */
 

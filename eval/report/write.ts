@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { drawOverlayThumbnail } from '../../data/overlay.js';
+import { DeepPoseError } from '../../core/errors.js';
 import { writeFileAtomic } from '../../core/write-atomic.js';
 import { mapLimit } from '../../core/concurrency.js';
 import type { EvalImage, EvalResult } from '../collector.js';
@@ -38,9 +39,12 @@ async function overlayTiles(result: EvalResult, entries: readonly EvalImage[], n
     }
     let thumb: Buffer;
     try {
-      thumb = await drawOverlayThumbnail(new Uint8Array(bytes), e.predPx, result.skeleton, TILE_SIDE);
-    } catch {
-      return undefined; // an image that no longer decodes leaves its tile out
+      thumb = await drawOverlayThumbnail(new Uint8Array(bytes), e.predPx, result.skeleton, TILE_SIDE, { quality: 82 });
+    } catch (err) {
+      // An image that no longer decodes (changed or damaged since it was scored) leaves its tile
+      // out; anything else is a fault of ours and fails the report.
+      if (err instanceof DeepPoseError) return undefined;
+      throw err;
     }
     return { group, image: x.image, caption: `error ${x.meanNormalisedError.toFixed(3)} × torso, PDJ@0.2 ${(100 * x.pdj20).toFixed(0)}%`, dataUri: `data:image/jpeg;base64,${thumb.toString('base64')}` };
   });

@@ -21,7 +21,14 @@ let api: typeof Ort | undefined;
  * run the model — never loads the native library.
  */
 function ort(): typeof Ort {
-  return (api ??= requireCommonJs<typeof Ort>('onnxruntime-node'));
+  if (api) return api;
+  try {
+    api = requireCommonJs<typeof Ort>('onnxruntime-node');
+  } catch (err) {
+    // The runtime itself, not a model: named as such (a failed load is retried on the next call).
+    throw new InferenceError(`onnxruntime-node: the inference runtime could not be loaded (${String((err as Error)?.message ?? err).split('\n')[0]}); expected its native library for ${process.platform}-${process.arch} under node_modules/onnxruntime-node/bin`, err);
+  }
+  return api;
 }
 
 export { InferenceError };
@@ -72,6 +79,7 @@ export class OrtModel {
   private constructor(private readonly session: Ort.InferenceSession, readonly name: string, private keepAlive?: Uint8Array) {}
 
   static async load(model: string | Uint8Array, name: string, options: OrtOptions = {}): Promise<OrtModel> {
+    ort(); // the runtime first: its failure is its own error, not this model's
     const opts: Ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: Math.max(1, options.threads ?? 1),
       interOpNumThreads: 1,
