@@ -4,6 +4,7 @@
  * refuses images over a pixel limit before decoding them (sharp reads the
  * header first), so a decompression bomb never reaches memory.
  */
+import type Sharp from 'sharp';
 import { loadSharp } from './sharp-module.js';
 import { DeepPoseError } from '../core/errors.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
@@ -88,29 +89,15 @@ async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ forma
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
   const name = options.name ?? 'image';
-  const sharp = await loadSharp();
   // Upright 3-channel sRGB (most photos): no rotation or colour conversion steps, each of
   // which costs sharp about 0.3 ms; anything else takes the full chain below.
   if (header && header.plainRgb && header.orientation === 1) {
-    try {
-      const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
-      if (info.channels === 3) return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
-    } catch (err) {
-      throw new ImageDecodeError(`${name}: corrupt or truncated image (${firstLine(err)})`, err);
-    }
+    const plain = await rawPixels(await sharpInput(bytes, options), name);
+    if (plain.channels === 3) return plain as DecodedImage;
   }
-  try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
-      .rotate()
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`);
-    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
-  } catch (err) {
-    throw new ImageDecodeError(`${name}: corrupt or truncated image (${firstLine(err)})`, err);
-  }
+  const img = await rawPixels((await sharpInput(bytes, options)).rotate().removeAlpha().toColourspace('srgb'), name);
+  if (img.channels !== 3) throw new ImageDecodeError(`${name}: corrupt or truncated image (decoded to ${img.channels} channels)`);
+  return img as DecodedImage;
 }
 
 /**
@@ -137,18 +124,29 @@ export async function decodeImageRegion(bytes: Uint8Array, box: readonly [number
   // Only a file that ends intact: the decoder stops after the region's last row, so a file cut
   // short below it would otherwise pass here where a whole decode refuses it.
   if (header && inside && header.plainRgb && header.orientation === 1 && endsIntact(bytes, header.format)) {
-    const sharp = await loadSharp();
-    try {
-      const { data, info } = await sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' })
-        .extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 }).raw().toBuffer({ resolveWithObject: true });
-      if (info.channels === 3) {
-        return { image: { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 }, boxInImage: [0, 0, info.width, info.height] };
-      }
-    } catch (err) {
-      throw new ImageDecodeError(`${options.name ?? 'image'}: corrupt or truncated image (${firstLine(err)})`, err);
-    }
+    const region = await rawPixels((await sharpInput(bytes, options)).extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 }), options.name ?? 'image');
+    if (region.channels === 3) return { image: region as DecodedImage, boxInImage: [0, 0, region.width, region.height] };
   }
   return { image: await decodeImage(bytes, { ...options, probed: true }), boxInImage: [x0, y0, x1, y1] };
+}
+
+/** A sharp pipeline. */
+type SharpPipeline = ReturnType<typeof Sharp>;
+
+/** sharp on encoded bytes, with the pixel limit and refusing corrupt data (every decode's start). */
+async function sharpInput(bytes: Uint8Array, options: DecodeOptions): Promise<SharpPipeline> {
+  const sharp = await loadSharp();
+  return sharp(bytes, { limitInputPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'error' });
+}
+
+/** A sharp pipeline's output as 8-bit interleaved pixels (any channel count); its failure an ImageDecodeError naming the image. */
+async function rawPixels(pipeline: SharpPipeline, name: string): Promise<RawImage> {
+  try {
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: info.channels };
+  } catch (err) {
+    throw new ImageDecodeError(`${name}: corrupt or truncated image (${firstLine(err)})`, err);
+  }
 }
 
 function firstLine(err: unknown): string {
