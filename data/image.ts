@@ -1,6 +1,8 @@
 /**
- * Image decoding for every path (predict, serve, evaluate, train): sharp
- * decodes JPEG/PNG/WebP, applies the EXIF orientation, drops alpha, and
+ * Image decoding for every path (predict, serve, evaluate, train): a
+ * baseline JPEG of photo size is decoded on the calling thread in
+ * WebAssembly (./jpeg/decode-region.ts, sharp's bytes exactly); sharp
+ * decodes every other JPEG, PNG and WebP, applies the EXIF orientation, drops alpha, and
  * refuses images over a pixel limit before decoding them (sharp reads the
  * header first), so a decompression bomb never reaches memory.
  */
@@ -18,8 +20,8 @@ export interface DecodedImage extends RawImage {
 }
 
 /**
- * The largest JPEG (pixels) whose region `decodeImageRegion` decodes itself
- * (./jpeg/decode-region.ts) rather than with sharp: a 36 % region of a
+ * The largest JPEG (pixels) that `decodeImage` and `decodeImageRegion`
+ * decode themselves (./jpeg/decode-region.ts) rather than with sharp: a 36 % region of a
  * 1200 × 900 quality-90 JPEG took 7.2 ms of CPU that way against sharp's
  * 8.4 ms, of a 2000 × 1500 one 22.8 against 11.1 ms (README, "Start-up and
  * evaluation speed").
@@ -95,13 +97,15 @@ async function probe(bytes: Uint8Array, options: DecodeOptions): Promise<{ forma
   return { format, width, height, header };
 }
 
-/** Decodes to interleaved RGB with EXIF orientation applied. */
+/** Decodes to interleaved RGB with EXIF orientation applied (an upright baseline JPEG up to `OWN_JPEG_DECODE_MAX_PIXELS` on this thread). */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const header = options.probed ? readImageHeader(bytes) : (await probe(bytes, options)).header;
   const name = options.name ?? 'image';
   // Upright 3-channel sRGB (most photos): no rotation or colour conversion steps, each of
   // which costs sharp about 0.3 ms; anything else takes the full chain below.
   if (header && header.plainRgb && header.orientation === 1) {
+    const own = ownJpegRegion(bytes, header, 0, 0, header.width, header.height);
+    if (own) return own;
     const plain = await rawPixels(await sharpInput(bytes, options), name);
     if (plain.channels === 3) return plain as DecodedImage;
   }
@@ -137,13 +141,23 @@ export async function decodeImageRegion(bytes: Uint8Array, box: readonly [number
   // Only a file that ends intact: the decoder stops after the region's last row, so a file cut
   // short below it would otherwise pass here where a whole decode refuses it.
   if (header && inside && header.plainRgb && header.orientation === 1 && endsIntact(bytes, header.format)) {
-    // A baseline JPEG of photo size: decoded here, on this thread, to the same bytes (undefined: sharp's turn).
-    const own = header.format === 'jpeg' && header.width * header.height <= OWN_JPEG_DECODE_MAX_PIXELS ? decodeJpegRegion(bytes, x0, y0, x1, y1) : undefined;
-    if (own) return { image: { data: own, width: x1 - x0, height: y1 - y0, channels: 3 }, boxInImage: [0, 0, x1 - x0, y1 - y0] };
+    const own = ownJpegRegion(bytes, header, x0, y0, x1, y1);
+    if (own) return { image: own, boxInImage: [0, 0, own.width, own.height] };
     const region = await rawPixels((await sharpInput(bytes, options)).extract({ left: x0, top: y0, width: x1 - x0, height: y1 - y0 }), options.name ?? 'image');
     if (region.channels === 3) return { image: region as DecodedImage, boxInImage: [0, 0, region.width, region.height] };
   }
   return { image: await decodeImage(bytes, { ...options, probed: true }), boxInImage: [x0, y0, x1, y1] };
+}
+
+/**
+ * A region of an upright plain-RGB JPEG of photo size that ends intact,
+ * decoded on this thread to sharp's bytes (./jpeg/decode-region.ts);
+ * undefined for any other image or one that decoder leaves to sharp.
+ */
+function ownJpegRegion(bytes: Uint8Array, header: ImageHeader, x0: number, y0: number, x1: number, y1: number): DecodedImage | undefined {
+  if (header.format !== 'jpeg' || header.width * header.height > OWN_JPEG_DECODE_MAX_PIXELS || !endsIntact(bytes, 'jpeg')) return undefined;
+  const data = decodeJpegRegion(bytes, x0, y0, x1, y1);
+  return data && { data, width: x1 - x0, height: y1 - y0, channels: 3 };
 }
 
 /** A sharp pipeline. */

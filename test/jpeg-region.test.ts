@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Sharp from 'sharp';
 import { decodeJpegRegion } from '../data/jpeg/decode-region.js';
+import { decodeImage, decodeImageRegion, OWN_JPEG_DECODE_MAX_PIXELS } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { ROOT } from './helpers/paths.js';
 
@@ -109,6 +110,23 @@ test('decodeJpegRegion leaves to sharp data a conforming decoder only warns abou
   swapped[first + 1] = 0xd2;
   assert.ok(decodeJpegRegion(rst, 0, 0, 40, 40));
   assert.equal(decodeJpegRegion(swapped, 0, 0, 40, 40), undefined, 'RST2 where RST1 belongs');
+});
+
+test('decodeImage and decodeImageRegion give sharp\'s bytes through this decoder, and through sharp above its size limit', async () => {
+  const sharp = await loadSharp();
+  const small = read(path.join(LSPET, 'im00002.jpg'));
+  const side = Math.ceil(Math.sqrt(OWN_JPEG_DECODE_MAX_PIXELS)) + 8;
+  const large = new Uint8Array(await sharp(small).resize(side, side, { fit: 'fill' }).jpeg().toBuffer());
+  for (const [what, bytes] of [['small', small], ['over the limit', large]] as const) {
+    const [w, h] = frameSize(bytes);
+    assert.equal(decodeJpegRegion(bytes, 0, 0, w, h) !== undefined, true, `${what}: a form the decoder reproduces`);
+    const whole = await decodeImage(bytes);
+    assert.deepEqual([whole.width, whole.height], [w, h]);
+    assert.deepEqual(whole.data, await sharpRegion(sharp, bytes, [0, 0, w, h]), `${what}: decodeImage`);
+    const box = [3, 5, Math.min(w, 120), Math.min(h, 90)] as const;
+    const { image } = await decodeImageRegion(bytes, box);
+    assert.deepEqual(image.data, await sharpRegion(sharp, bytes, box), `${what}: decodeImageRegion`);
+  }
 });
 
 /** Width and height from the frame header (SOF0). */
