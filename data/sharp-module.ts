@@ -8,20 +8,28 @@ import type Sharp from 'sharp';
 import { requireCommonJs } from '../core/require-commonjs.js';
 
 let loading: Promise<typeof Sharp> | undefined;
+let busyThread = false;
 
 /**
  * For a worker thread that decodes one image after another while as many
  * such threads as cores run: one libvips thread per decode (small images
  * decode in less CPU time without vips's own threads contending for the
- * same cores) and no operation cache (every image is new).
+ * same cores) and no operation cache (every image is new). Set when sharp
+ * loads on this thread — on first use: a thread whose images are all JPEGs
+ * that data/jpeg decodes never loads it.
  */
-export async function sharpForBusyThreads(): Promise<void> {
-  const sharp = await loadSharp();
-  sharp.concurrency(1);
-  sharp.cache(false);
+export function sharpForBusyThreads(): void {
+  busyThread = true;
 }
 
 /** The sharp module (the same promise for every caller). */
 export function loadSharp(): Promise<typeof Sharp> {
-  return (loading ??= Promise.resolve().then(() => requireCommonJs<typeof Sharp>('sharp')));
+  return (loading ??= Promise.resolve().then(() => {
+    const sharp = requireCommonJs<typeof Sharp>('sharp');
+    if (busyThread) {
+      sharp.concurrency(1);
+      sharp.cache(false);
+    }
+    return sharp;
+  }));
 }

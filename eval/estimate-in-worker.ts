@@ -37,7 +37,7 @@ function modelFor(extra: EstimateExtra): Promise<PoseModel> {
   const { spec, stages } = extra;
   model ??= loadPoseModel({
     ...(spec.model ? { model: spec.model } : {}), flip: spec.flip, ...(spec.skeleton ? { skeleton: spec.skeleton } : {}), ...(spec.lrn ? { lrn: spec.lrn } : {}),
-    inThread: true, threads: 1, openStages: stages,
+    inThread: true, threads: 1, openStages: stages, preloadSharp: false,
   });
   return model;
 }

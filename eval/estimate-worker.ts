@@ -7,7 +7,7 @@ import { requireCommonJs } from '../core/require-commonjs.js';
 /** piscina (CommonJS, required: see core/require-commonjs.ts). */
 const piscina = requireCommonJs<typeof import('piscina')>('piscina');
 
-await sharpForBusyThreads();
+sharpForBusyThreads();
 
 export default async function run(task: BatchTask & { readonly extra: EstimateExtra }): Promise<unknown> {
   const result = await estimateInWorker(task);

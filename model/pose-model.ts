@@ -114,6 +114,13 @@ export interface LoadOptions extends PoolOptions {
    * themselves, none.
    */
   readonly openStages?: number;
+  /**
+   * Load sharp while the sessions open (default true: `predict` and `serve`
+   * draw overlays and decode what data/jpeg does not). `eval`'s threads pass
+   * false: they decode LSPET's JPEGs without it, and sharp loads on first use
+   * when an image needs it.
+   */
+  readonly preloadSharp?: boolean;
   /** Keep optimised graphs in the model cache and open sessions from them (default true; model/runtime/session-cache.ts). */
   readonly sessionCache?: boolean;
   /**
@@ -202,9 +209,9 @@ export class PoseModel implements PoseEstimator {
     // onnxruntime loads on this thread only for a model run here (never for `--help`).
     const pool: InferenceBackend = options.inThread ? new (await import('./runtime/in-thread.js')).InThreadRunner(runnerOptions) : new InferencePool(runnerOptions);
     // The image library loads on this thread meanwhile (data/sharp-module.ts), unless no session
-    // opens now (openStages 0: `eval` and `train`, whose images are decoded elsewhere or later:
-    // sharp then loads on first use).
-    if (options.openStages !== 0) loadSharp().catch(() => undefined);
+    // opens now (openStages 0: `eval` and `train`, whose images are decoded elsewhere or later)
+    // or the caller says so (`preloadSharp`): sharp then loads on first use.
+    if (options.openStages !== 0 && options.preloadSharp !== false) loadSharp().catch(() => undefined);
     let resolved: Awaited<ReturnType<typeof resolveModels>>;
     try {
       resolved = await resolveModels(specs, options.log);

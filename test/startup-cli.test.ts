@@ -67,15 +67,26 @@ test('`deeppose --help` loads no package but commander; `predict --help` no onnx
   for (const heavy of ['onnxruntime-node', 'sharp', 'express', 'h5wasm', 'bullmq', 'ioredis']) assert.ok(!predict.includes(heavy), `${heavy} loaded by predict --help: ${predict.join(',')}`);
 });
 
-test('`eval` loads no onnxruntime on its main thread: its worker threads run the model', async () => {
+test('`eval` loads no onnxruntime on its main thread (its worker threads run the model), and its threads decode LSPET\'s JPEGs without sharp', async () => {
   const preload = path.join(tmp.dir, 'main-loaded.cjs');
   writeFileSync(preload, `if (require('node:worker_threads').isMainThread) process.on('exit', () => {
     const names = new Set(Object.keys(require.cache).filter((k) => k.includes('/node_modules/')).map((k) => k.split('/node_modules/').pop().split('/')[0]));
     process.stderr.write('MAIN LOADED ' + [...names].sort().join(',') + '\\n');
-  });\n`);
+  });
+  else {
+    const Module = require('node:module');
+    const load = Module._load;
+    Module._load = function (request, ...rest) {
+      if (request === 'sharp' || request === 'onnxruntime-node') require('node:fs').writeSync(2, 'WORKER REQUIRES ' + request + '\\n');
+      return load.call(this, request, ...rest);
+    };
+  }\n`);
   const r = await run(process.execPath, ['-r', preload, CLI, 'eval', '--stages', '1', '--dataset', path.join(FIXTURES, 'lspet'), '--split', 'legacy-test', '--out', path.join(tmp.dir, 'report')], { env: { ...process.env, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') } });
   const main = /MAIN LOADED (.*)/.exec(r.stderr)![1]!.split(',');
   assert.ok(main.includes('sharp'), `the report's tiles load sharp: ${main.join(',')}`);
   assert.ok(!main.includes('onnxruntime-node') && !main.includes('onnxruntime-common'), `onnxruntime loaded on eval's main thread: ${main.join(',')}`);
+  const workers = [...r.stderr.matchAll(/WORKER REQUIRES (\S+)/g)].map((m) => m[1]);
+  assert.ok(workers.includes('onnxruntime-node'), `the worker threads load the runtime: ${workers.join(',')}`);
+  assert.ok(!workers.includes('sharp'), `sharp loaded on an evaluation thread (data/jpeg decodes these JPEGs): ${workers.join(',')}`);
   assert.match(r.stdout, /strict PCP/);
 });
