@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   'quantize-cpu': async () => (await import('./quantize.js')).benchQuantizeCpu,
   startup: async () => (await import('./startup.js')).benchStartup,
   eval: async () => (await import('./eval.js')).benchEval,
+  jpeg: async () => (await import('./jpeg.js')).benchJpeg,
   queue: async () => (await import('./queue.js')).benchQueue,
 };
 

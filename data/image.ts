@@ -21,12 +21,15 @@ export interface DecodedImage extends RawImage {
 
 /**
  * The largest JPEG (pixels) that `decodeImage` and `decodeImageRegion`
- * decode themselves (./jpeg/decode-region.ts) rather than with sharp: a 36 % region of a
- * 1200 × 900 quality-90 JPEG took 7.2 ms of CPU that way against sharp's
- * 8.4 ms, of a 2000 × 1500 one 22.8 against 11.1 ms (README, "Start-up and
- * evaluation speed").
+ * decode themselves (./jpeg/decode-region.ts) rather than with sharp. The
+ * Huffman decoding, which no region spares, is where sharp's libjpeg-turbo
+ * is quicker: at quality 90 the two break even about 800 × 600 (`npm run
+ * bench -- jpeg`: 3.4 against 3.1 ms of CPU for a central 36 % region;
+ * 1.0 against 1.5 ms at 400 × 300, 19 against 10 ms at 2000 × 1500), while
+ * LSPET's 80,000-pixel test images cost 0.45 against 1.3 ms per stage-1
+ * crop.
  */
-export const OWN_JPEG_DECODE_MAX_PIXELS = 1_200_000;
+export const OWN_JPEG_DECODE_MAX_PIXELS = 500_000;
 
 /** Default input limit: 40 megapixels. */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
