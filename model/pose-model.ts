@@ -18,6 +18,7 @@ import { InferencePool, type PoolOptions } from './runtime/pool.js';
 import type { InferenceBackend } from './runtime/backend.js';
 import { decodeImage, probeImage, type DecodedImage } from '../data/image.js';
 import { loadSharp } from '../data/sharp-module.js';
+import { disableRuntimeTelemetry } from './runtime/telemetry.js';
 import { mapLimit, settleAll, splitEvenly } from '../core/concurrency.js';
 import { findPeople as findPeopleWith } from './person-finder.js';
 import { runRefineTask } from './cascade.js';
@@ -203,6 +204,8 @@ export class PoseModel implements PoseEstimator {
   }
 
   static async load(options: LoadOptions = {}): Promise<PoseModel> {
+    // Before any thread that may load onnxruntime starts (./runtime/telemetry.ts).
+    disableRuntimeTelemetry();
     const specs = options.model === undefined ? undefined : typeof options.model === 'string' ? [options.model] : options.model;
     // The worker starts (and loads onnxruntime) while the models are found and hashed.
     const runnerOptions = { ...(options.sessionCache === false ? {} : { sessionCacheDir: cacheDir() }), ...options };

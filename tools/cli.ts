@@ -13,6 +13,7 @@ import { UsageError } from '../core/errors.js';
 import { COMMAND_TABLE, type CommandEntry } from './commands.js';
 import { reportError } from './action.js';
 import { requireCommonJs } from '../core/require-commonjs.js';
+import { disableRuntimeTelemetry } from '../model/runtime/telemetry.js';
 
 /** commander (CommonJS, required: see core/require-commonjs.ts). */
 const commander = requireCommonJs<typeof import('commander')>('commander');
@@ -65,6 +66,8 @@ function commandName(program: Command, argv: readonly string[]): string {
 }
 
 async function main(): Promise<void> {
+  // onnxruntime's usage telemetry off for every thread this process starts (model/runtime/telemetry.ts).
+  disableRuntimeTelemetry();
   const program = createProgram();
   await registerFor(program, process.argv.slice(2));
   try {

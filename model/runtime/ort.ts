@@ -11,6 +11,7 @@ import { recordSessionCache, sessionCacheEntry, sessionCacheUsable } from './ses
 import { bandLrnBytes } from './band-lrn.js';
 import { InferenceError } from './inference-error.js';
 import { requireCommonJs } from '../../core/require-commonjs.js';
+import { disableRuntimeTelemetry } from './telemetry.js';
 
 let api: typeof Ort | undefined;
 
@@ -22,6 +23,7 @@ let api: typeof Ort | undefined;
  */
 function ort(): typeof Ort {
   if (api) return api;
+  disableRuntimeTelemetry();
   try {
     api = requireCommonJs<typeof Ort>('onnxruntime-node');
   } catch (err) {

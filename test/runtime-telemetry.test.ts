@@ -1,0 +1,48 @@
+/**
+ * onnxruntime-node records usage telemetry under `~/.cache/Microsoft` unless
+ * ORT_DISABLE_TELEMETRY is set (model/runtime/telemetry.ts): `predict`
+ * (sessions on its own thread) and `eval` (sessions on worker threads)
+ * leave nothing there; the runtime loaded without the variable does — the
+ * control that shows the check can fail.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { convertCheckpointToFile } from '../model/convert.js';
+import { cliRunner } from './helpers/cli.js';
+import { CHAINER, FIXTURES, ROOT, scratch } from './helpers/paths.js';
+
+const tmp = scratch();
+after(tmp.cleanup);
+
+/** This environment with `home` as HOME and no choice about telemetry made. */
+function envWithHome(home: string): NodeJS.ProcessEnv {
+  mkdirSync(home, { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, DEEPPOSE_CACHE_DIR: path.join(tmp.dir, 'cache') };
+  delete env.ORT_DISABLE_TELEMETRY;
+  delete env.XDG_CACHE_HOME;
+  return env;
+}
+
+const telemetryDir = (home: string) => path.join(home, '.cache', 'Microsoft', 'DeveloperTools', '.onnxruntime');
+
+test('predict and eval run onnxruntime without its telemetry store; the bare runtime writes one', async () => {
+  const control = path.join(tmp.dir, 'home-control');
+  await promisify(execFile)(process.execPath, ['-e', "require('onnxruntime-node').InferenceSession.create(new Uint8Array([8, 1])).catch(() => undefined)"], { env: envWithHome(control), cwd: ROOT });
+  assert.ok(existsSync(telemetryDir(control)), 'control: onnxruntime without ORT_DISABLE_TELEMETRY writes its store');
+
+  const model = path.join(tmp.dir, 'model.onnx');
+  await convertCheckpointToFile(path.join(CHAINER, 'c7-alexnet-lsp14-bare.npz'), model);
+  const predictHome = path.join(tmp.dir, 'home-predict');
+  const predict = await cliRunner({ env: envWithHome(predictHome), cwd: tmp.dir })('predict', '--model', model, '--box', 'whole', path.join(FIXTURES, 'lspet', 'images', 'im00001.jpg'));
+  assert.equal(predict.code, 0, predict.stderr);
+  assert.ok(!existsSync(path.join(predictHome, '.cache', 'Microsoft')), 'predict left a telemetry store');
+
+  const evalHome = path.join(tmp.dir, 'home-eval');
+  const ev = await cliRunner({ env: envWithHome(evalHome), cwd: tmp.dir })('eval', '--model', model, '--dataset', path.join(FIXTURES, 'lspet'), '--split', 'legacy-test', '--out', path.join(tmp.dir, 'report'));
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.ok(!existsSync(path.join(evalHome, '.cache', 'Microsoft')), 'eval (sessions on worker threads) left a telemetry store');
+});
