@@ -107,11 +107,13 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   const planeBytes = windows.map((w) => (w.bx1 - w.bx0 + 1) * 8 * (w.by1 - w.by0 + 1) * 8);
   const outBytes = (x1 - x0) * (y1 - y0) * 3;
   const sumsBytes = 2 * 4 * (((x1 - 1) >> 1) - (x0 >> 1) + 3);
-  const { offsets, totalBytes } = layoutBytes([bytes.length, ...planeBytes, sumsBytes, outBytes]);
+  // Only the entropy-coded data goes into the module's memory (not the headers, EXIF thumbnails and all).
+  const scan = bytes.subarray(layout.scanStart);
+  const { offsets, totalBytes } = layoutBytes([scan.length, ...planeBytes, sumsBytes, outBytes]);
   const [dataAt, yAt, cbAt, crAt, sumsAt, outAt] = offsets.map((o) => o + DYNAMIC) as [number, number, number, number, number, number];
   const d = instance();
   const buf = ensureBytes(d.memory, DYNAMIC + totalBytes);
-  new Uint8Array(buf, dataAt, bytes.length).set(bytes);
+  new Uint8Array(buf, dataAt, scan.length).set(scan);
   const desc = new Int32Array(buf, DESCRIPTORS, 3 * 16);
   const quant = new Int32Array(buf, QUANT, 3 * 64);
   const planes = [yAt, cbAt, crAt];
@@ -128,7 +130,7 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   // Through the last MCU row holding a needed block of any component.
   const rows = Math.min(Math.ceil(height / mcuSize), Math.max(sub ? luma.by1 >> 1 : luma.by1, chroma.by1) + 1);
   try {
-    d.decode(dataAt + layout.scanStart, dataAt + bytes.length, Math.ceil(width / mcuSize), rows, restartInterval);
+    d.decode(dataAt, dataAt + scan.length, Math.ceil(width / mcuSize), rows, restartInterval);
   } catch (err) {
     // A trap: data libjpeg would decode only with a warning.
     if (err instanceof Error && err.constructor.name === 'RuntimeError') return undefined;

@@ -23,7 +23,7 @@
 ;;  8192  Huffman tables, 8 × 1536 bytes: look-up u16[512] (9 bits → length << 8 | symbol,
 ;;        0 for longer codes), largest code per length i32[18] at +1024, symbol index offset
 ;;        per length i32[17] at +1096, symbols u8[256] at +1164
-;; 20480  the caller's: the JPEG's bytes, sample planes, row sums, output
+;; 20480  the caller's: the entropy-coded data, sample planes, row sums, output
 (module
   (memory (export "memory") 1)
 
