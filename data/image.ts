@@ -107,7 +107,8 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}
   // Upright 3-channel sRGB (most photos): no rotation or colour conversion steps, each of
   // which costs sharp about 0.3 ms; anything else takes the full chain below.
   if (header && header.plainRgb && header.orientation === 1) {
-    const own = ownJpegRegion(bytes, header, 0, 0, header.width, header.height);
+    // A file that does not end intact goes to sharp, which refuses it.
+    const own = endsIntact(bytes, header.format) ? ownJpegRegion(bytes, header, 0, 0, header.width, header.height) : undefined;
     if (own) return own;
     const plain = await rawPixels(await sharpInput(bytes, options), name);
     if (plain.channels === 3) return plain as DecodedImage;
@@ -153,12 +154,13 @@ export async function decodeImageRegion(bytes: Uint8Array, box: readonly [number
 }
 
 /**
- * A region of an upright plain-RGB JPEG of photo size that ends intact,
- * decoded on this thread to sharp's bytes (./jpeg/decode-region.ts);
- * undefined for any other image or one that decoder leaves to sharp.
+ * A region of an upright plain-RGB JPEG of photo size (that the caller
+ * found to end intact), decoded on this thread to sharp's bytes
+ * (./jpeg/decode-region.ts); undefined for any other image or one that
+ * decoder leaves to sharp.
  */
 function ownJpegRegion(bytes: Uint8Array, header: ImageHeader, x0: number, y0: number, x1: number, y1: number): DecodedImage | undefined {
-  if (header.format !== 'jpeg' || header.width * header.height > OWN_JPEG_DECODE_MAX_PIXELS || !endsIntact(bytes, 'jpeg')) return undefined;
+  if (header.format !== 'jpeg' || header.width * header.height > OWN_JPEG_DECODE_MAX_PIXELS) return undefined;
   const data = decodeJpegRegion(bytes, x0, y0, x1, y1);
   return data && { data, width: x1 - x0, height: y1 - y0, channels: 3 };
 }

@@ -10,6 +10,12 @@ import { requireCommonJs } from '../core/require-commonjs.js';
 let loading: Promise<typeof Sharp> | undefined;
 let busyThread = false;
 
+/** What `sharpForBusyThreads` asks for. libvips keeps both settings for the whole process, not per thread. */
+function forBusyThreads(sharp: typeof Sharp): void {
+  sharp.concurrency(1);
+  sharp.cache(false);
+}
+
 /**
  * For a worker thread that decodes one image after another while as many
  * such threads as cores run: one libvips thread per decode (small images
@@ -20,16 +26,14 @@ let busyThread = false;
  */
 export function sharpForBusyThreads(): void {
   busyThread = true;
+  loading?.then(forBusyThreads, () => undefined);
 }
 
 /** The sharp module (the same promise for every caller). */
 export function loadSharp(): Promise<typeof Sharp> {
   return (loading ??= Promise.resolve().then(() => {
     const sharp = requireCommonJs<typeof Sharp>('sharp');
-    if (busyThread) {
-      sharp.concurrency(1);
-      sharp.cache(false);
-    }
+    if (busyThread) forBusyThreads(sharp);
     return sharp;
   }));
 }

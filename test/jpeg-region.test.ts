@@ -12,7 +12,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Sharp from 'sharp';
 import { decodeJpegRegion } from '../data/jpeg/decode-region.js';
-import { decodeImage, decodeImageRegion, OWN_JPEG_DECODE_MAX_PIXELS } from '../data/image.js';
+import { decodeImage, decodeImageRegion, ImageDecodeError, OWN_JPEG_DECODE_MAX_PIXELS } from '../data/image.js';
+import { JPEG_MAX_DIMENSION, readJpegLayout } from '../data/jpeg/jpeg-layout.js';
+import { writeJpeg, type JpegSpec } from './helpers/jpeg-writer.js';
 import { loadSharp } from '../data/sharp-module.js';
 import { ROOT } from './helpers/paths.js';
 
@@ -127,6 +129,88 @@ test('decodeImage and decodeImageRegion give sharp\'s bytes through this decoder
     const { image } = await decodeImageRegion(bytes, box);
     assert.deepEqual(image.data, await sharpRegion(sharp, bytes, box), `${what}: decodeImageRegion`);
   }
+});
+
+/** Our bytes equal sharp's, or we leave the file to sharp (undefined); never other bytes. */
+async function sameOrLeft(sharp: typeof Sharp, bytes: Uint8Array, box: readonly [number, number, number, number], what: string): Promise<Uint8Array | undefined> {
+  const mine = decodeJpegRegion(bytes, ...box);
+  if (mine) assert.deepEqual(mine, await sharpRegion(sharp, bytes, box), `${what}: decoded, so sharp's bytes`);
+  return mine;
+}
+
+/** Coefficients (zig-zag order) all zero but those given. */
+const coefficients = (set: Record<number, number>) => Array.from({ length: 64 }, (_, k) => set[k] ?? 0);
+
+test('the test writer\'s files decode to sharp\'s bytes when the coefficients are ordinary', async () => {
+  const sharp = await loadSharp();
+  for (const sampling of ['420', '444'] as const) {
+    const spec: JpegSpec = { width: 37, height: 21, sampling, quant: new Array(64).fill(3), restartInterval: 2, block: (m, c, b) => coefficients({ 0: ((m * 7 + c * 13 + b * 5) % 80) - 40, 1: (m % 5) - 2, 2: c - 1, 9: b, 35: 3 }) };
+    assert.ok(await sameOrLeft(sharp, writeJpeg(spec), [0, 0, 37, 21], `writer ${sampling}`), `writer ${sampling}: decoded here`);
+  }
+});
+
+test('coefficients libjpeg-turbo\'s 16-bit SIMD transform would overflow are left to sharp, never decoded to other bytes', async () => {
+  const sharp = await loadSharp();
+  const cases: [string, Partial<JpegSpec> & Pick<JpegSpec, 'block'>][] = [
+    ['DC 2047 × 5', { quant: new Array(64).fill(5), block: () => coefficients({ 0: 2047 }) }],
+    ['AC 2047 × 8 at position 1', { quant: new Array(64).fill(8), block: () => coefficients({ 1: 2047 }) }],
+    ['63 AC coefficients of 1200', { block: () => Array.from({ length: 64 }, (_, k) => (k === 0 ? 0 : 1200)) }],
+    ['20 AC coefficients of 1200', { block: () => Array.from({ length: 64 }, (_, k) => (k > 0 && k <= 20 ? 1200 : 0)) }],
+    ['DC adding up to 30705', { block: (m) => coefficients({ 0: Math.min(30705, 2047 * (m + 1)) }) }],
+    ['a dequantised coefficient of 16384', { quant: new Array(64).fill(128), block: () => coefficients({ 0: 128, 5: 128 }) }],
+  ];
+  for (const [what, spec] of cases) {
+    const bytes = writeJpeg({ width: 64, height: 32, sampling: '444', ...spec });
+    assert.equal(await sameOrLeft(sharp, bytes, [0, 0, 64, 32], what), undefined, `${what}: left to sharp`);
+  }
+  // Just inside the bounds: decoded, and sharp's bytes.
+  const inside = writeJpeg({ width: 16, height: 8, sampling: '444', quant: new Array(64).fill(2), block: () => coefficients({ 0: 1500, 1: -600, 2: 300 }) });
+  assert.ok(await sameOrLeft(sharp, inside, [0, 0, 16, 8], 'large but inside'), 'large but inside the bounds: decoded');
+});
+
+test('markers libjpeg reads otherwise, or refuses, before the scan are left to sharp', async () => {
+  const sharp = await loadSharp();
+  const block = () => coefficients({ 0: 10, 1: 3 });
+  const base: JpegSpec = { width: 16, height: 16, sampling: '420', block };
+  const redefineQuant = [0xff, 0xdb, 0, 67, 0x00, ...new Array(64).fill(9)];
+  const cases: [string, number[]][] = [
+    ['RST0 (no length) hiding a DQT', [0xff, 0xd0, 0x00, 0x43, ...redefineQuant.slice(4)]],
+    ['TEM', [0xff, 0x01]],
+    ['JPG (0xC8)', [0xff, 0xc8, 0, 2]],
+    ['JPG0 (0xF0)', [0xff, 0xf0, 0, 2]],
+    ['reserved 0x02', [0xff, 0x02, 0, 2]],
+    ['a second SOI', [0xff, 0xd8]],
+    ['progressive SOF2 beside SOF0', [0xff, 0xc2, 0, 2]],
+  ];
+  for (const [what, beforeScan] of cases) {
+    const bytes = writeJpeg({ ...base, beforeScan });
+    assert.ok('unsupported' in readJpegLayout(bytes), `${what}: the layout refuses it`);
+    assert.equal(await sameOrLeft(sharp, bytes, [0, 0, 16, 16], what), undefined, what);
+  }
+  // What sharp refuses, decodeImage still refuses.
+  await assert.rejects(decodeImage(writeJpeg({ ...base, beforeScan: [0xff, 0xc8, 0, 2] })), ImageDecodeError, 'JPG marker: refused as by sharp');
+  // APPn and COM are read past.
+  assert.ok(await sameOrLeft(sharp, writeJpeg({ ...base, beforeScan: [0xff, 0xe5, 0, 4, 1, 2, 0xff, 0xfe, 0, 3, 65] }), [0, 0, 16, 16], 'APP5 + COM'));
+});
+
+test('tables and sizes libjpeg refuses are left to sharp; megabytes after the data change nothing', async () => {
+  const sharp = await loadSharp();
+  const block = () => coefficients({ 0: 4 });
+  // A DC table listing a symbol over 15 (never used): libjpeg refuses the table.
+  const bogus = writeJpeg({ width: 16, height: 16, sampling: '444', block, dcSymbols: [...Array.from({ length: 16 }, (_, i) => i), 16] });
+  assert.equal(decodeJpegRegion(bogus, 0, 0, 16, 16), undefined, 'DC symbol 16');
+  await assert.rejects(sharpRegion(sharp, bogus, [0, 0, 16, 16]), 'sharp refuses it too');
+  // A side over libjpeg-turbo's limit.
+  const wide = writeJpeg({ width: 16, height: 16, sampling: '444', block });
+  const sof = wide.findIndex((b, i) => b === 0xff && wide[i + 1] === 0xc0);
+  wide.set([JPEG_MAX_DIMENSION >> 8, (JPEG_MAX_DIMENSION + 1) & 255], sof + 7);
+  assert.match((readJpegLayout(wide) as { unsupported: string }).unsupported, /over 65500/);
+  // 4 MB of comments between the data and EOI: the same bytes (the decoder copies only what the blocks can fill).
+  const padded = writeJpeg({ width: 24, height: 16, sampling: '420', block });
+  const comments: number[] = [];
+  for (let i = 0; i < 64; i++) comments.push(0xff, 0xfe, 0xff, 0xff, ...new Array(65533).fill(0x41));
+  const big = new Uint8Array([...padded.subarray(0, padded.length - 2), ...comments, 0xff, 0xd9]);
+  assert.ok(await sameOrLeft(sharp, big, [0, 0, 24, 16], 'trailing comments'), 'trailing comments: decoded');
 });
 
 /** Width and height from the frame header (SOF0). */

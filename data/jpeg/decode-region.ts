@@ -7,16 +7,17 @@
  * region touches — with, for 4:2:0, the one chroma sample around it that
  * libjpeg's upsampling reads — are transformed and converted
  * (./jpeg-decode.wat). No trip through libuv's thread pool and a libvips
- * pipeline, and no allocation but the output.
+ * pipeline: the module's memory is reused from call to call, and what is
+ * allocated per call is the output and the small Huffman tables.
  *
  * `undefined` — decode with sharp — for any file outside the form it
  * reproduces exactly (./jpeg-layout.ts) or whose data a conforming decoder
  * would only warn about (the module traps).
  */
-import { buildHuffmanTable } from './huffman-table.js';
+import { buildHuffmanTable, type HuffmanTable } from './huffman-table.js';
 import { readJpegLayout } from './jpeg-layout.js';
 import { JPEG_DECODE_WASM_BASE64 } from './jpeg-decode-wasm.js';
-import { ensureBytes, instantiateWasm, layoutBytes, type WasmMemory } from '../transforms/wasm-instance.js';
+import { ensureBytes, instantiateWasm, isWasmTrap, layoutBytes, type WasmMemory } from '../transforms/wasm-instance.js';
 
 /** The module's exports; every pointer is a byte offset into `memory` (layout: ./jpeg-decode.wat). */
 interface Decoder {
@@ -44,6 +45,13 @@ const ZIGZAG_TO_NATURAL = [
 ];
 
 let decoder: Decoder | undefined;
+
+/**
+ * Entropy-coded bytes one 8 × 8 block can take at most: 64 codes of at most
+ * 16 bits, each followed by at most 15 bits of value (248 bytes), twice that
+ * were every byte a stuffed 0xFF 0x00, and a restart marker.
+ */
+const MAX_SCAN_BYTES_PER_BLOCK = 512;
 
 /** The module, with its constant tables written (libjpeg's `build_ycc_rgb_table`, 16-bit fixed point). */
 function instance(): Decoder {
@@ -89,10 +97,10 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   const chromaHeight = sub ? (height + 1) >> 1 : height;
   // libjpeg upsamples chroma two samples wide or less by repeating each sample, not by its fancy filter.
   if (sub && chromaWidth <= 2) return undefined;
-  const tables: Parameters<typeof writeHuffman>[1][] = [];
+  const tables: HuffmanTable[] = [];
   for (const c of components) {
-    const dc = buildHuffmanTable(layout.dc[c.dcTable]!);
-    const ac = buildHuffmanTable(layout.ac[c.acTable]!);
+    const dc = buildHuffmanTable(layout.dc[c.dcTable]!, true);
+    const ac = buildHuffmanTable(layout.ac[c.acTable]!, false);
     if (!dc || !ac) return undefined;
     tables.push(dc, ac);
   }
@@ -107,8 +115,12 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   const planeBytes = windows.map((w) => (w.bx1 - w.bx0 + 1) * 8 * (w.by1 - w.by0 + 1) * 8);
   const outBytes = (x1 - x0) * (y1 - y0) * 3;
   const sumsBytes = 2 * 4 * (((x1 - 1) >> 1) - (x0 >> 1) + 3);
-  // Only the entropy-coded data goes into the module's memory (not the headers, EXIF thumbnails and all).
-  const scan = bytes.subarray(layout.scanStart);
+  // Only the entropy-coded data goes into the module's memory (not the headers, EXIF thumbnails and
+  // all), and no more of it than the image's blocks can fill (MAX_SCAN_BYTES_PER_BLOCK): a file
+  // padded with megabytes after its data cannot grow the memory this thread keeps; were data cut
+  // off by that bound, the decoder would run out of it and trap.
+  const blocks = (sub ? 6 : 3) * Math.ceil(width / (sub ? 16 : 8)) * Math.ceil(height / (sub ? 16 : 8));
+  const scan = bytes.subarray(layout.scanStart, layout.scanStart + blocks * MAX_SCAN_BYTES_PER_BLOCK + 1024);
   const { offsets, totalBytes } = layoutBytes([scan.length, ...planeBytes, sumsBytes, outBytes]);
   const [dataAt, yAt, cbAt, crAt, sumsAt, outAt] = offsets.map((o) => o + DYNAMIC) as [number, number, number, number, number, number];
   const d = instance();
@@ -132,8 +144,8 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   try {
     d.decode(dataAt, dataAt + scan.length, Math.ceil(width / mcuSize), rows, restartInterval);
   } catch (err) {
-    // A trap: data libjpeg would decode only with a warning.
-    if (err instanceof Error && err.constructor.name === 'RuntimeError') return undefined;
+    // A trap: data libjpeg would decode only with a warning, or differently in its SIMD code.
+    if (isWasmTrap(err)) return undefined;
     throw err;
   }
   const ys = (luma.bx1 - luma.bx0 + 1) * 8;
@@ -144,7 +156,7 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
 }
 
 /** Table `slot` (0–5: DC and AC of each component) into the module's Huffman area. */
-function writeHuffman(buf: ArrayBuffer, t: NonNullable<ReturnType<typeof buildHuffmanTable>>, slot: number): void {
+function writeHuffman(buf: ArrayBuffer, t: HuffmanTable, slot: number): void {
   const at = HUFFMAN + slot * HUFFMAN_STRIDE;
   new Uint16Array(buf, at, 512).set(t.lookup);
   new Int32Array(buf, at + 1024, 18).set(t.maxCode);

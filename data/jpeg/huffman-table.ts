@@ -21,8 +21,13 @@ export interface HuffmanTable {
   readonly symbols: Uint8Array;
 }
 
-/** Builds the decoding table of `spec`; undefined for a table whose codes overflow their lengths. */
-export function buildHuffmanTable(spec: HuffmanSpec): HuffmanTable | undefined {
+/**
+ * Builds the decoding table of `spec`; undefined for a table libjpeg
+ * refuses when it builds it: codes that overflow their lengths, or, for a
+ * DC table (`dc`), a symbol over 15.
+ */
+export function buildHuffmanTable(spec: HuffmanSpec, dc: boolean): HuffmanTable | undefined {
+  if (dc && spec.symbols.some((s) => s > 15)) return undefined;
   const lookup = new Uint16Array(1 << LOOKAHEAD_BITS);
   const maxCode = new Int32Array(18).fill(-1);
   const valOffset = new Int32Array(17);

@@ -117,7 +117,8 @@
     (if (local.get $store)
       (then
         (memory.fill (i32.const 256) (i32.const 0) (i32.const 256))
-        (i32.store (i32.const 256) (i32.mul (local.get $dc) (i32.load (local.get $q))))))
+        (local.set $v (i32.mul (local.get $dc) (i32.load (local.get $q))))
+        (i32.store (i32.const 256) (local.get $v))))
     (local.set $k (i32.const 1))
     (block $eob
       (loop $ac
@@ -154,8 +155,8 @@
           (i32.lt_s (local.get $v) (i32.shl (i32.const 1) (i32.sub (local.get $s) (i32.const 1))))))
         (if (local.get $store)
           (then
-            (i32.store offset=256 (i32.shl (i32.load8_u offset=768 (local.get $k)) (i32.const 2))
-              (i32.mul (local.get $v) (i32.load (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 2))))))))
+            (local.set $v (i32.mul (local.get $v) (i32.load (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 2))))))
+                (i32.store offset=256 (i32.shl (i32.load8_u offset=768 (local.get $k)) (i32.const 2)) (local.get $v))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $ac)))
     ;; More bits taken than the data held.
@@ -178,13 +179,21 @@
 
 
   ;; The inverse DCT of the coefficients at 256 into 8 × 8 samples at `out`, rows `stride` apart.
+  ;; libjpeg-turbo's SIMD inverse DCT (what sharp runs) works in 16-bit lanes: it dequantises
+  ;; in 16 bits, adds pairs of inputs in 16 bits, and saturates pass 1's results to 16 bits
+  ;; before pass 2 adds pairs of them. Here everything is exact 32-bit arithmetic, so a pass-1
+  ;; result beyond ±16383 traps: within that bound both agree to the bit (the transform keeps
+  ;; a column's norm, so its largest result is at least 4 × its largest dequantised
+  ;; coefficient, and every 16-bit step before it is within range too). No photo comes near
+  ;; it (all 10,000 LSPET images decode); a crafted file does, and sharp decodes that one.
+  ;; Pass 2's saturation is the final clamp.
   (func $idct (param $out i32) (param $stride i32)
     (local $p i32) (local $c i32)
     (local $d0 i32) (local $d1 i32) (local $d2 i32) (local $d3 i32) (local $d4 i32) (local $d5 i32) (local $d6 i32) (local $d7 i32)
     (local $z1 i32) (local $z2 i32) (local $z3 i32) (local $z4 i32) (local $z5 i32)
     (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32)
     (local $t10 i32) (local $t11 i32) (local $t12 i32) (local $t13 i32)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $v i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $v i32) (local $bad i32)
     ;; Pass 1: columns, into the workspace scaled by 2^2.
     (local.set $c (i32.const 0))
     (loop $col
@@ -201,6 +210,7 @@
                            (i32.or (i32.or (local.get $d5) (local.get $d6)) (local.get $d7))))
         (then
           (local.set $t0 (i32.shl (local.get $d0) (i32.const 2)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $t0) (i32.const 16383)) (i32.const 32766))))
           (i32.store offset=256 (local.get $p) (local.get $t0))
           (i32.store offset=288 (local.get $p) (local.get $t0))
           (i32.store offset=320 (local.get $p) (local.get $t0))
@@ -236,16 +246,33 @@
           (local.set $o1 (i32.add (local.get $o1) (i32.add (local.get $z2) (local.get $z4))))
           (local.set $o2 (i32.add (local.get $o2) (i32.add (local.get $z2) (local.get $z3))))
           (local.set $o3 (i32.add (local.get $o3) (i32.add (local.get $z1) (local.get $z4))))
-          (i32.store offset=256 (local.get $p) (i32.shr_s (i32.add (i32.add (local.get $t10) (local.get $o3)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=480 (local.get $p) (i32.shr_s (i32.add (i32.sub (local.get $t10) (local.get $o3)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=288 (local.get $p) (i32.shr_s (i32.add (i32.add (local.get $t11) (local.get $o2)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=448 (local.get $p) (i32.shr_s (i32.add (i32.sub (local.get $t11) (local.get $o2)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=320 (local.get $p) (i32.shr_s (i32.add (i32.add (local.get $t12) (local.get $o1)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=416 (local.get $p) (i32.shr_s (i32.add (i32.sub (local.get $t12) (local.get $o1)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=352 (local.get $p) (i32.shr_s (i32.add (i32.add (local.get $t13) (local.get $o0)) (i32.const 1024)) (i32.const 11)))
-          (i32.store offset=384 (local.get $p) (i32.shr_s (i32.add (i32.sub (local.get $t13) (local.get $o0)) (i32.const 1024)) (i32.const 11)))))
+          (local.set $v (i32.shr_s (i32.add (i32.add (local.get $t10) (local.get $o3)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=256 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.sub (local.get $t10) (local.get $o3)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=480 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.add (local.get $t11) (local.get $o2)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=288 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.sub (local.get $t11) (local.get $o2)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=448 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.add (local.get $t12) (local.get $o1)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=320 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.sub (local.get $t12) (local.get $o1)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=416 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.add (local.get $t13) (local.get $o0)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=352 (local.get $p) (local.get $v))
+          (local.set $v (i32.shr_s (i32.add (i32.sub (local.get $t13) (local.get $o0)) (i32.const 1024)) (i32.const 11)))
+          (local.set $bad (i32.or (local.get $bad) (i32.gt_u (i32.add (local.get $v) (i32.const 16383)) (i32.const 32766))))
+          (i32.store offset=384 (local.get $p) (local.get $v))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br_if $col (i32.lt_u (local.get $c) (i32.const 8))))
+    (if (local.get $bad) (then unreachable))
     ;; Pass 2: rows, descaled by 2^(13 + 2 + 3), clamped into bytes.
     (local.set $p (i32.const 512))
     (loop $row

@@ -4,8 +4,15 @@
  * itself. Only the form that decoder reproduces to the byte (8-bit
  * Huffman-coded sequential YCbCr, one interleaved scan, 4:2:0 or 4:4:4, no
  * colour profile or Adobe transform) is described; for anything else the
- * answer is a reason, and the caller decodes with sharp as before.
+ * answer is a reason, and the caller decodes with sharp as before. Before
+ * the scan only the segments libjpeg reads the same way are accepted
+ * (APPn, COM, DQT, DHT, DRI, SOF0/1, SOS): a marker without a length (RSTn,
+ * TEM), a second SOI or one libjpeg refuses (JPG, JPGn, reserved) is left
+ * to sharp, which knows what libjpeg does with it.
  */
+
+/** libjpeg-turbo's largest width or height (JPEG_MAX_DIMENSION). */
+export const JPEG_MAX_DIMENSION = 65500;
 
 /** One colour component of the frame header. */
 export interface JpegComponent {
@@ -57,7 +64,8 @@ export function readJpegLayout(b: Uint8Array): JpegLayout | { readonly unsupport
       continue;
     }
     i += 2;
-    if (m === 0xd9) return { unsupported: 'no scan' };
+    const known = m === 0xc0 || m === 0xc1 || m === 0xc4 || m === 0xdb || m === 0xdd || m === 0xda || m === 0xfe || (m >= 0xe0 && m <= 0xef);
+    if (!known) return { unsupported: `marker 0x${m.toString(16)} before the scan` };
     const len = u16(b, i);
     if (len < 2 || i + len > b.length) return { unsupported: `segment 0x${m.toString(16)} runs past the end` };
     const s = i + 2;
@@ -74,8 +82,6 @@ export function readJpegLayout(b: Uint8Array): JpegLayout | { readonly unsupport
         frame.v.push(b[s + 7 + 3 * c]! & 15);
         frame.tq.push(b[s + 8 + 3 * c]!);
       }
-    } else if (m >= 0xc2 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-      return { unsupported: 'not baseline (progressive, lossless or arithmetic-coded)' };
     } else if (m === 0xdb) {
       for (let p = s; p < end;) {
         const pq = b[p]! >> 4;
@@ -110,6 +116,7 @@ export function readJpegLayout(b: Uint8Array): JpegLayout | { readonly unsupport
       if (b[s + 7] !== 0 || b[s + 8] !== 63 || b[s + 9] !== 0) return { unsupported: 'a scan that is not sequential' };
       const { width, height, ids, h, v, tq } = frame;
       if (width < 3 || height < 3) return { unsupported: 'an image under 3 pixels wide or high' };
+      if (width > JPEG_MAX_DIMENSION || height > JPEG_MAX_DIMENSION) return { unsupported: `a side over ${JPEG_MAX_DIMENSION} pixels` };
       if (ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42) return { unsupported: 'RGB components' };
       const sampling = `${h[0]}${v[0]}${h[1]}${v[1]}${h[2]}${v[2]}`;
       if (sampling !== '221111' && sampling !== '111111') return { unsupported: `sampling ${sampling}` };
@@ -122,7 +129,8 @@ export function readJpegLayout(b: Uint8Array): JpegLayout | { readonly unsupport
         if (!q || !dc[td] || !ac[ta]) return { unsupported: 'a missing table' };
         components.push({ h: h[c]!, v: v[c]!, quant: q, dcTable: td, acTable: ta });
       }
-      return { width, height, components: components as unknown as JpegLayout['components'], dc, ac, restartInterval, scanStart: end };
+      const [y, cb, cr] = components as [JpegComponent, JpegComponent, JpegComponent];
+      return { width, height, components: [y, cb, cr], dc, ac, restartInterval, scanStart: end };
     }
     i = end;
   }

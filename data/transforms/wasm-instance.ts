@@ -1,6 +1,6 @@
 /**
- * Instantiating the project's small WebAssembly kernels (./square-crop.wat,
- * ./cv-resize.wat, ./planar-gcn.wat) from their embedded bytes, and laying out their memory.
+ * Instantiating the project's small WebAssembly modules (./square-crop.wat,
+ * ./cv-resize.wat, ./planar-gcn.wat, ../jpeg/jpeg-decode.wat) from their embedded bytes, and laying out their memory.
  * Every pointer a kernel takes is a byte offset into its own memory.
  */
 
@@ -8,12 +8,18 @@
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { readonly exports: object };
+  RuntimeError: new () => Error;
 }
 
 /** A kernel's exported memory. */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
+}
+
+/** Whether `err` is a WebAssembly trap (`unreachable`, an access out of bounds …). */
+export function isWasmTrap(err: unknown): boolean {
+  return err instanceof (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly.RuntimeError;
 }
 
 /** A new instance of the module whose bytes are `base64` (synchronous: the modules are a few hundred bytes). */

@@ -9,6 +9,8 @@
  * thread's `process.env` is its own copy, not the environment native code
  * reads — so this runs before any thread that loads onnxruntime starts
  * (tools/cli.ts, `PoseModel.load`, and model/runtime/ort.ts on first use).
+ * A program that loads models only inside worker threads of its own sets
+ * the variable itself before starting them.
  */
 import { isMainThread } from 'node:worker_threads';
 
