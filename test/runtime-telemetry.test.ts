@@ -31,7 +31,12 @@ const telemetryDir = (home: string) => path.join(home, '.cache', 'Microsoft', 'D
 
 test('predict and eval run onnxruntime without its telemetry store; the bare runtime writes one', async () => {
   const control = path.join(tmp.dir, 'home-control');
-  await promisify(execFile)(process.execPath, ['-e', "require('onnxruntime-node').InferenceSession.create(new Uint8Array([8, 1])).catch(() => undefined)"], { env: envWithHome(control), cwd: ROOT });
+  // The store is written by the runtime's own threads: the control waits for it (up to 10 s) before it exits.
+  const script = `const fs = require('node:fs');
+    require('onnxruntime-node').InferenceSession.create(new Uint8Array([8, 1])).catch(() => undefined);
+    const t0 = Date.now();
+    (function wait() { if (fs.existsSync(${JSON.stringify(telemetryDir(control))}) || Date.now() - t0 > 10000) return; setTimeout(wait, 20); })();`;
+  await promisify(execFile)(process.execPath, ['-e', script], { env: envWithHome(control), cwd: ROOT });
   assert.ok(existsSync(telemetryDir(control)), 'control: onnxruntime without ORT_DISABLE_TELEMETRY writes its store');
 
   const model = path.join(tmp.dir, 'model.onnx');
