@@ -158,6 +158,9 @@ test('coefficients libjpeg-turbo\'s 16-bit SIMD transform would overflow are lef
     ['20 AC coefficients of 1200', { block: () => Array.from({ length: 64 }, (_, k) => (k > 0 && k <= 20 ? 1200 : 0)) }],
     ['DC adding up to 30705', { block: (m) => coefficients({ 0: Math.min(30705, 2047 * (m + 1)) }) }],
     ['a dequantised coefficient of 16384', { quant: new Array(64).fill(128), block: () => coefficients({ 0: 128, 5: 128 }) }],
+    // Multiples of 65536: 16-bit products of 0 in libjpeg-turbo, 32-bit sums that wrap to small values here.
+    ['dequantised 2^17, 2^17, -2^17, 10 x 2^16 in one column', { quant: new Array(64).fill(128), block: () => coefficients({ 0: 1024, 3: 1024, 10: -1024, 21: 5120 }) }],
+    ['dequantised 2^18, 3 x 2^19, 2^19', { quant: new Array(64).fill(128), block: () => coefficients({ 0: 2048, 3: 6144, 21: 4096 }) }],
   ];
   for (const [what, spec] of cases) {
     const bytes = writeJpeg({ width: 64, height: 32, sampling: '444', ...spec });
@@ -208,8 +211,10 @@ test('tables and sizes libjpeg refuses are left to sharp; megabytes after the da
   // 4 MB of comments between the data and EOI: the same bytes (the decoder copies only what the blocks can fill).
   const padded = writeJpeg({ width: 24, height: 16, sampling: '420', block });
   const comments: number[] = [];
-  for (let i = 0; i < 64; i++) comments.push(0xff, 0xfe, 0xff, 0xff, ...new Array(65533).fill(0x41));
-  const big = new Uint8Array([...padded.subarray(0, padded.length - 2), ...comments, 0xff, 0xd9]);
+  const big = new Uint8Array(padded.length - 2 + 64 * 65537 + 2).fill(0x41);
+  big.set(padded.subarray(0, padded.length - 2));
+  for (let i = 0, at = padded.length - 2; i < 64; i++, at += 65537) big.set([0xff, 0xfe, 0xff, 0xff], at);
+  big.set([0xff, 0xd9], big.length - 2);
   assert.ok(await sameOrLeft(sharp, big, [0, 0, 24, 16], 'trailing comments'), 'trailing comments: decoded');
 });
 

@@ -1,6 +1,6 @@
 ;; A baseline JPEG's entropy-coded scan decoded to component samples, and a region of
 ;; those samples converted to RGB, reproducing libjpeg-turbo's default decode (as sharp's
-;; libvips runs it) to the byte: Huffman decoding (T.81 F.2.2), the "slow integer" inverse
+;; libvips runs it, through the mozjpeg fork sharp bundles: the same decoder) to the byte: Huffman decoding (T.81 F.2.2), the "slow integer" inverse
 ;; DCT (libjpeg's jidctint: 13-bit constants, two extra bits between the passes, the SIMD
 ;; code's saturating clamp), 4:2:0 chroma upsampled by libjpeg's "fancy" triangular filter,
 ;; and its fixed-point YCbCr → RGB tables. Only the blocks a region needs are transformed;
@@ -118,6 +118,8 @@
       (then
         (memory.fill (i32.const 256) (i32.const 0) (i32.const 256))
         (local.set $v (i32.mul (local.get $dc) (i32.load (local.get $q))))
+        ;; Past 16 bits libjpeg-turbo's product wraps (see $idct).
+        (if (i32.gt_u (i32.add (local.get $v) (i32.const 32768)) (i32.const 65535)) (then unreachable))
         (i32.store (i32.const 256) (local.get $v))))
     (local.set $k (i32.const 1))
     (block $eob
@@ -156,7 +158,8 @@
         (if (local.get $store)
           (then
             (local.set $v (i32.mul (local.get $v) (i32.load (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 2))))))
-                (i32.store offset=256 (i32.shl (i32.load8_u offset=768 (local.get $k)) (i32.const 2)) (local.get $v))))
+            (if (i32.gt_u (i32.add (local.get $v) (i32.const 32768)) (i32.const 65535)) (then unreachable))
+            (i32.store offset=256 (i32.shl (i32.load8_u offset=768 (local.get $k)) (i32.const 2)) (local.get $v))))
         (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $ac)))
     ;; More bits taken than the data held.
@@ -179,13 +182,16 @@
 
 
   ;; The inverse DCT of the coefficients at 256 into 8 × 8 samples at `out`, rows `stride` apart.
-  ;; libjpeg-turbo's SIMD inverse DCT (what sharp runs) works in 16-bit lanes: it dequantises
-  ;; in 16 bits, adds pairs of inputs in 16 bits, and saturates pass 1's results to 16 bits
-  ;; before pass 2 adds pairs of them. Here everything is exact 32-bit arithmetic, so a pass-1
-  ;; result beyond ±16383 traps: within that bound both agree to the bit (the transform keeps
-  ;; a column's norm, so its largest result is at least 4 × its largest dequantised
-  ;; coefficient, and every 16-bit step before it is within range too). No photo comes near
-  ;; it (all 10,000 LSPET images decode); a crafted file does, and sharp decodes that one.
+  ;; libjpeg-turbo's SIMD inverse DCT (what sharp's mozjpeg build runs) works in 16-bit lanes:
+  ;; it dequantises in 16 bits, adds pairs of inputs in 16 bits, and saturates pass 1's
+  ;; results to 16 bits before pass 2 adds pairs of them. Here the arithmetic is 32-bit: a
+  ;; dequantised coefficient past ±32767 traps in $block (its 16-bit product would wrap, and
+  ;; the 32-bit sums below could too), after which every 32-bit step here is exact; then a
+  ;; pass-1 result beyond ±16383 traps: within that bound both agree to the bit (the
+  ;; transform keeps a column's norm, so its largest result is at least 4 × its largest
+  ;; dequantised coefficient, and every 16-bit step before it is within range too). No photo
+  ;; comes near either bound (all 10,000 LSPET images decode); a crafted file does, and sharp
+  ;; decodes that one.
   ;; Pass 2's saturation is the final clamp.
   (func $idct (param $out i32) (param $stride i32)
     (local $p i32) (local $c i32)
