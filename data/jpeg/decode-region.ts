@@ -11,8 +11,10 @@
  * allocated per call is the output and the small Huffman tables.
  *
  * `undefined` — decode with sharp — for any file outside the form it
- * reproduces exactly (./jpeg-layout.ts) or whose data a conforming decoder
- * would only warn about (the module traps).
+ * reproduces exactly (./jpeg-layout.ts), whose data a conforming decoder
+ * would only warn about, or whose coefficients are too large for
+ * libjpeg-turbo's 16-bit SIMD transform to agree with this one (the module
+ * traps: ./jpeg-decode.wat).
  */
 import { buildHuffmanTable, type HuffmanTable } from './huffman-table.js';
 import { readJpegLayout } from './jpeg-layout.js';
