@@ -31,9 +31,12 @@ const MAX_MODEL_WORKERS = 8;
 /**
  * Images in flight per evaluation thread that also runs the model: while
  * it runs a batch through its session or computes a crop, the images after
- * it decode on libuv's thread pool (shared by the threads). Four measured
- * faster than two — `evaluateModel` of the LSPET test split, stage 1, four
- * alternating rounds: 3.07 s median against 3.20 s (6 and 8: 3.04, 3.05).
+ * it that sharp decodes do so on libuv's thread pool (shared by the
+ * threads). Four measured faster than two when sharp decoded every image —
+ * `evaluateModel` of the LSPET test split, stage 1, four alternating
+ * rounds: 3.07 s median against 3.20 s (6 and 8: 3.04, 3.05). LSPET's
+ * JPEGs are now decoded on the thread itself (data/jpeg), where the images
+ * in flight overlap nothing.
  */
 const MODEL_THREAD_IN_FLIGHT = 4;
 

@@ -99,12 +99,15 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   const chromaHeight = sub ? (height + 1) >> 1 : height;
   // libjpeg upsamples chroma two samples wide or less by repeating each sample, not by its fancy filter.
   if (sub && chromaWidth <= 2) return undefined;
-  const tables: HuffmanTable[] = [];
+  // Each Huffman table the scan uses, once (the two chroma components usually share theirs).
+  const tables = new Map<number, HuffmanTable>();
   for (const c of components) {
-    const dc = buildHuffmanTable(layout.dc[c.dcTable]!, true);
-    const ac = buildHuffmanTable(layout.ac[c.acTable]!, false);
-    if (!dc || !ac) return undefined;
-    tables.push(dc, ac);
+    for (const [slot, spec, dc] of [[huffmanSlot('dc', c.dcTable), layout.dc[c.dcTable]!, true], [huffmanSlot('ac', c.acTable), layout.ac[c.acTable]!, false]] as const) {
+      if (tables.has(slot)) continue;
+      const t = buildHuffmanTable(spec, dc);
+      if (!t) return undefined;
+      tables.set(slot, t);
+    }
   }
   const luma: BlockWindow = { bx0: x0 >> 3, bx1: (x1 - 1) >> 3, by0: y0 >> 3, by1: (y1 - 1) >> 3 };
   // 4:2:0: the fancy upsampling reads one chroma sample beyond the region on every side.
@@ -131,13 +134,12 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   const desc = new Int32Array(buf, DESCRIPTORS, 3 * 16);
   const quant = new Int32Array(buf, QUANT, 3 * 64);
   const planes = [yAt, cbAt, crAt];
+  for (const [slot, t] of tables) writeHuffman(buf, t, slot);
   for (let c = 0; c < 3; c++) {
     const comp = components[c]!;
     const w = windows[c]!;
-    writeHuffman(buf, tables[2 * c]!, 2 * c);
-    writeHuffman(buf, tables[2 * c + 1]!, 2 * c + 1);
     quant.set(comp.quant, 64 * c);
-    desc.set([comp.h, comp.v, HUFFMAN + 2 * c * HUFFMAN_STRIDE, HUFFMAN + (2 * c + 1) * HUFFMAN_STRIDE, QUANT + 256 * c,
+    desc.set([comp.h, comp.v, HUFFMAN + huffmanSlot('dc', comp.dcTable) * HUFFMAN_STRIDE, HUFFMAN + huffmanSlot('ac', comp.acTable) * HUFFMAN_STRIDE, QUANT + 256 * c,
       w.bx0, w.bx1, w.by0, w.by1, planes[c]!, (w.bx1 - w.bx0 + 1) * 8, w.bx0 * 8, w.by0 * 8], 16 * c);
   }
   const mcuSize = sub ? 16 : 8;
@@ -157,7 +159,12 @@ export function decodeJpegRegion(bytes: Uint8Array, x0: number, y0: number, x1: 
   return new Uint8Array(buf, outAt, outBytes).slice();
 }
 
-/** Table `slot` (0–5: DC and AC of each component) into the module's Huffman area. */
+/** The module's Huffman slot of a table: DC tables 0–3, AC tables 4–7, by their index in the file. */
+function huffmanSlot(cls: 'dc' | 'ac', index: number): number {
+  return (cls === 'dc' ? 0 : 4) + index;
+}
+
+/** Table `slot` (`huffmanSlot`) into the module's Huffman area. */
 function writeHuffman(buf: ArrayBuffer, t: HuffmanTable, slot: number): void {
   const at = HUFFMAN + slot * HUFFMAN_STRIDE;
   new Uint16Array(buf, at, 512).set(t.lookup);
